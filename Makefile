@@ -1,0 +1,62 @@
+# QA Ledger. `make run` starts the embedded system; `make test` runs every test.
+# Both create the environment first (uv, pinned by uv.lock), so a fresh clone needs nothing else.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := $(UV) run --frozen --no-sync
+PORT ?= 8000
+ROLE ?= qa_manager
+SUB ?=
+
+.PHONY: help setup run test test-unit test-integration test-e2e token schemas lint bench clean
+
+help:
+	@echo "make run     start ledger + projections + notifier on http://127.0.0.1:$(PORT) (SQLite under ./data)"
+	@echo "make test    run the whole test suite (needs PostgreSQL on 127.0.0.1:5432)"
+	@echo "make token ROLE=qa_manager SUB=qa.manager   mint a dev bearer token"
+	@echo "make schemas regenerate schemas/json from the Pydantic models"
+	@echo "make bench   run the benchmarks (not part of make test)"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen
+	@touch $@
+
+setup: $(VENV)/.synced
+
+run: setup
+	PORT=$(PORT) $(RUN) python -m services.embedded
+
+test: setup
+	$(RUN) pytest -q
+
+test-unit: setup
+	$(RUN) pytest -q tests/unit
+
+test-integration: setup
+	$(RUN) pytest -q tests/integration
+
+test-e2e: setup
+	$(RUN) pytest -q tests/e2e
+
+token: setup
+	@$(RUN) python -m services.platform.tokens --role $(ROLE) $(if $(SUB),--sub $(SUB),)
+
+schemas: setup
+	$(RUN) python -m schemas.generate
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+bench: setup
+	$(RUN) python -m bench
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache

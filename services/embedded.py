@@ -1,0 +1,52 @@
+"""Embedded mode: the three services in one process on SQLite files under ./data.
+
+`make run` starts this. The projections and the notifier follow the ledger in-process by polling
+its notification log (SQLite cannot push to subscribers in eventsourcing 9.5).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+from fastapi import FastAPI
+
+from services.ledger.adapters.store import eventsourcing_env
+from services.ledger.api.app import attach_ledger, ledger_router
+from services.ledger.application import LedgerApplication
+from services.ledger.config import LedgerSettings
+from services.platform.auth import AuthSettings
+from services.platform.logs import configure_logging
+
+log = logging.getLogger("qa_ledger.embedded")
+
+
+def create_embedded_app(settings: LedgerSettings, auth: AuthSettings) -> FastAPI:
+    ledger = LedgerApplication(env=eventsourcing_env(settings.database_url))
+    app = FastAPI(
+        title="QA Ledger (embedded: ledger, projections, notifier)",
+        version="1.0.0",
+        description=(
+            "An event-sourced record of the children's services audit cycle. Every command is an "
+            "immutable event; read models and notifications follow the event feed. Authenticate "
+            "with a bearer JWT: `make token ROLE=qa_manager SUB=qa.manager`."
+        ),
+    )
+    attach_ledger(app, ledger, auth)
+    app.include_router(ledger_router())
+    # --- projections (issue 3) wire in here ---
+    # --- notifier (issue 4) wires in here ---
+    return app
+
+
+def main() -> None:
+    configure_logging("embedded")
+    settings = LedgerSettings.from_env()
+    auth = AuthSettings.from_env(settings.data_dir)
+    app = create_embedded_app(settings, auth)
+    log.info("QA Ledger on http://%s:%s (OpenAPI at /docs)", settings.host, settings.port)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The ledger's composition root: builds the application and its HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from services.ledger.api.routes import actions, audits, cycles, feed, meetings, staff
+from services.ledger.application import LedgerApplication
+from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict
+from services.platform.auth import AuthSettings, TokenVerifier
+from services.platform.http import install_middleware
+from services.platform.problems import install_problem_handlers
+
+ERRORS: dict[type[Exception], tuple[int, str]] = {
+    InvalidCommand: (422, "Invalid input"),
+    NotPermitted: (403, "Not permitted"),
+    NotFound: (404, "Not found"),
+    StateConflict: (409, "Conflict"),
+}
+
+
+def ledger_router() -> APIRouter:
+    router = APIRouter(prefix="/v1")
+    for module in (staff, cycles, audits, actions, meetings, feed):
+        router.include_router(module.router)
+    return router
+
+
+def create_app(ledger: LedgerApplication, auth: AuthSettings) -> FastAPI:
+    app = FastAPI(
+        title="QA Ledger: ledger service",
+        version="1.0.0",
+        description=(
+            "Records every allocation, submission, grade, reflective discussion, moderation, meeting "
+            "and action of the children's services audit cycle as an immutable event. "
+            "Authenticate with a bearer JWT (`make token ROLE=qa_manager` in dev)."
+        ),
+    )
+    attach_ledger(app, ledger, auth)
+    app.include_router(ledger_router())
+    return app
+
+
+def attach_ledger(app: FastAPI, ledger: LedgerApplication, auth: AuthSettings) -> None:
+    """Wire state, middleware and error handlers; used by the embedded app too."""
+    app.state.ledger = ledger
+    app.state.verifier = TokenVerifier(auth)
+    install_middleware(app)
+    install_problem_handlers(app, ERRORS)
+
+    @app.get("/healthz", tags=["operations"], include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}

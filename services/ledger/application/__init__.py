@@ -1,0 +1,18 @@
+"""The ledger application: one eventsourcing Application, its use cases grouped by aggregate."""
+
+from services.ledger.application.actions import ActionUseCases
+from services.ledger.application.audits import AuditUseCases
+from services.ledger.application.core import Actor, CommandContext, Outcome, london_today
+from services.ledger.application.cycles import CycleUseCases
+from services.ledger.application.feed import FeedPage, FeedQueries
+from services.ledger.application.meetings import MeetingUseCases
+from services.ledger.application.staff import StaffUseCases
+
+
+class LedgerApplication(
+    StaffUseCases, CycleUseCases, AuditUseCases, ActionUseCases, MeetingUseCases, FeedQueries
+):
+    """Records the QA process as immutable events; every method is one use case."""
+
+
+__all__ = ["Actor", "CommandContext", "FeedPage", "LedgerApplication", "Outcome", "london_today"]

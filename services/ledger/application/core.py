@@ -1,0 +1,212 @@
+"""The ledger application's core: persistence, the acting stamp, idempotency and loading.
+
+Use cases live in one mixin per aggregate beside this module; each is: check who may act,
+load, call the aggregate, save once, return plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from services.ledger.domain import IdempotentRequest, StaffMember
+from services.ledger.domain.base import LedgerAggregate, Stamp, stamp_cvar
+from services.ledger.domain.errors import NotFound, NotPermitted, StateConflict, VersionConflict
+from services.ledger.domain.permissions import COMMANDS
+from schemas.vocabulary import Role
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import BaseAggregate
+
+A = TypeVar("A", bound=LedgerAggregate)
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_today() -> date:
+    """The department works on UK dates: 'due by day 14' means London's day 14."""
+    return datetime.now(LONDON).date()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling, from their verified token: staff handle, roles and the request's correlation."""
+
+    id: str
+    roles: frozenset[Role]
+    correlation_id: str = ""
+    causation_id: str | None = None
+
+    def holds(self, *roles: Role) -> bool:
+        return any(role in self.roles for role in roles)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a use case decided: the aggregates to save and the answer to give."""
+
+    aggregates: list[BaseAggregate[UUID]]
+    body: dict[str, Any]
+    status_code: int = 200
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int
+    body: dict[str, Any]
+    position: int | None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """The request-level parts of a command: retry key, body fingerprint, expected version."""
+
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+    expected_version: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class LedgerCore(Application[UUID]):
+    name = "ledger"
+
+    def __init__(self, env: dict[str, str] | None = None, clock: Callable[[], date] = london_today) -> None:
+        super().__init__(env=env)
+        self.today = clock
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # --- who may act -------------------------------------------------------------------------------
+
+    def permit(self, actor: Actor, command: str) -> Role:
+        """The role the actor acts in for this command, or NotPermitted."""
+        allowed = COMMANDS[command]
+        for role in sorted(actor.roles):
+            if role in allowed:
+                return role
+        wanted = ", ".join(sorted(r.value for r in allowed))
+        raise NotPermitted(f"{command.replace('_', ' ')} needs one of the roles: {wanted}")
+
+    @contextmanager
+    def stamped(self, actor: Actor, role: Role) -> Iterator[None]:
+        token = stamp_cvar.set(Stamp(actor.id, role.value, actor.correlation_id, actor.causation_id))
+        try:
+            yield
+        finally:
+            stamp_cvar.reset(token)
+
+    # --- running a command -----------------------------------------------------------------------
+
+    def execute(
+        self,
+        actor: Actor,
+        command: str,
+        ctx: CommandContext,
+        decide: Callable[[Role], Decision],
+    ) -> Outcome:
+        """Run one command: permission, idempotent replay, decision, one atomic save."""
+        role = self.permit(actor, command)
+        guard_id = IdempotentRequest.id_for(actor.id, ctx.idempotency_key) if ctx.idempotency_key else None
+        if guard_id and (previous := self._previous_answer(guard_id, ctx.fingerprint)):
+            return previous
+        with self.stamped(actor, role):
+            decision = decide(role)
+            pending = list(decision.aggregates)
+            if guard_id:
+                pending.append(
+                    IdempotentRequest(
+                        requester=actor.id,
+                        key=ctx.idempotency_key,
+                        fingerprint=ctx.fingerprint,
+                        status_code=decision.status_code,
+                        body=decision.body,
+                    )
+                )
+        try:
+            recordings = self.save(*pending)
+        except IntegrityError:
+            if guard_id and (previous := self._previous_answer(guard_id, ctx.fingerprint)):
+                return previous
+            raise VersionConflict(
+                "another change to the same record was saved first: reload it and try again"
+            ) from None
+        position = max((r.notification.id for r in recordings if r.notification.id), default=None)
+        return Outcome(decision.status_code, decision.body, position)
+
+    def _previous_answer(self, guard_id: UUID, fingerprint: str) -> Outcome | None:
+        try:
+            guard = self.repository.get(guard_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(guard, IdempotentRequest)
+        if guard.fingerprint != fingerprint:
+            raise StateConflict("this Idempotency-Key was already used for a different request")
+        return Outcome(guard.status_code, guard.body, None, replayed=True)
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def load(self, cls: type[A], aggregate_id: UUID, what: str, ctx: CommandContext | None = None) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what} with id {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {what} with id {aggregate_id}")
+        if ctx is not None:
+            self.check_version(aggregate, ctx, what)
+        return aggregate
+
+    @staticmethod
+    def check_version(aggregate: LedgerAggregate, ctx: CommandContext, what: str) -> None:
+        """Optimistic concurrency: If-Match must name the version the client last read."""
+        if ctx.expected_version is not None and aggregate.version != ctx.expected_version:
+            raise VersionConflict(
+                f"If-Match: the {what} is at version {aggregate.version}, not {ctx.expected_version}; "
+                "reload it and try again"
+            )
+
+    def staff(self, staff_id: str, what: str = "staff member") -> StaffMember:
+        try:
+            member = self.repository.get(StaffMember.id_for(staff_id))
+        except AggregateNotFoundError:
+            raise NotFound(f"{what} '{staff_id}' is not registered") from None
+        assert isinstance(member, StaffMember)
+        return member
+
+    def acting_staff(self, actor: Actor) -> StaffMember:
+        """The actor's own staff record: scope rules need their team and service area."""
+        try:
+            member = self.staff(actor.id)
+        except NotFound:
+            raise NotPermitted(f"'{actor.id}' is not a registered staff member, so has no team or service area") from None
+        if not member.active:
+            raise NotPermitted(f"'{actor.id}' has left and can no longer act")
+        return member
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True

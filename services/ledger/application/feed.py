@@ -1,0 +1,55 @@
+"""Queries of the ledger itself: the event feed in position order, and one aggregate's stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from services.ledger.application.core import Actor, LedgerCore
+from services.ledger.domain.errors import NotFound
+from services.ledger.envelopes import PUBLISHED_TOPICS, to_envelope
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from schemas.envelope import EventEnvelope
+
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[EventEnvelope]
+    next_after: int
+    head: int
+
+
+class FeedQueries(LedgerCore):
+    def read_feed(self, actor: Actor, after: int = 0, limit: int = 100) -> FeedPage:
+        self.permit(actor, "read_feed")
+        return self.feed_page(after, limit)
+
+    def feed_page(self, after: int, limit: int) -> FeedPage:
+        """Published envelopes after a position; internal records are skipped, so pages may be short."""
+        limit = max(1, min(limit, MAX_PAGE))
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, topics=PUBLISHED_TOPICS, inclusive_of_start=False
+        )
+        events = [to_envelope(self.mapper.to_domain_event(n), n.id) for n in notifications]
+        head = self.recorder.max_notification_id() or 0
+        # A full page ends at its last event; a short page has read everything up to the head.
+        next_after = events[-1].position if len(events) == limit else max(head, after)
+        return FeedPage(events, next_after, head)
+
+    def read_stream(self, actor: Actor, aggregate_id: UUID) -> list[EventEnvelope]:
+        self.permit(actor, "read_feed")
+        stored = self.recorder.select_events(aggregate_id)
+        positions = self.recorder.select_positions(aggregate_id)  # type: ignore[attr-defined]
+        envelopes = [
+            to_envelope(self.mapper.to_domain_event(s), positions[s.originator_version])
+            for s in stored
+            if s.topic in PUBLISHED_TOPICS
+        ]
+        if not envelopes:
+            raise NotFound(f"no published stream with id {aggregate_id}")
+        return envelopes

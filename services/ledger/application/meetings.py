@@ -1,0 +1,76 @@
+"""Use cases: recording Head of Service QA meetings and the ADQA meeting; notification receipts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
+from services.ledger.domain import AuditCycle, Meeting, NotificationReceipt
+from services.ledger.domain.errors import InvalidCommand, NotPermitted
+from schemas.vocabulary import MeetingKind, Role
+
+if TYPE_CHECKING:
+    from services.ledger.commands import RecordMeeting, RecordNotificationDelivered
+
+
+class MeetingUseCases(LedgerCore):
+    def record_meeting(self, actor: Actor, cmd: RecordMeeting, ctx: CommandContext) -> Outcome:
+        command = "record_hos_qa_meeting" if cmd.kind == MeetingKind.HOS_QA else "record_adqa_meeting"
+
+        def decide(role: Role) -> Decision:
+            cycle = self.load(AuditCycle, cmd.cycle_id, "audit cycle")
+            if role == Role.HEAD_OF_SERVICE and cmd.service_area != self.acting_staff(actor).area:
+                raise NotPermitted("a Head of Service records the QA meeting of their own service area")
+            people = {p: self.staff(p, "attendee") for p in {*cmd.attendee_ids, *cmd.invitee_ids}}
+            for report in cmd.reports:
+                self.staff(report.presenter_id, "presenter")
+            invited = {*cmd.invitee_ids, *cmd.attendee_ids}
+            if cmd.kind == MeetingKind.HOS_QA and not any(
+                people[p].has_role(Role.PRACTICE_DEVELOPMENT_LEADER) for p in invited
+            ):
+                raise InvalidCommand(
+                    "invitee_ids", "the Practice Development Leader is always invited to a Head of Service QA meeting"
+                )
+            meeting = Meeting.hold(
+                kind=cmd.kind,
+                focus=cmd.focus,
+                cycle_id=cycle.id,
+                calendar=cycle.calendar,
+                service_area=cmd.service_area.value if cmd.service_area else None,
+                held_on=cmd.held_on,
+                today=self.today(),
+                chair_id=actor.id,
+                attendee_ids=cmd.attendee_ids,
+                invitee_ids=sorted(invited),
+                measures_reviewed=cmd.measures_reviewed,
+                reports=[r.model_dump(mode="json") for r in cmd.reports],
+                headline_learning=cmd.headline_learning,
+                moderation_learning=cmd.moderation_learning,
+            )
+            body = {"id": str(meeting.id), "version": meeting.version, "kind": cmd.kind.value}
+            return Decision([meeting], body, 201)
+
+        return self.execute(actor, command, ctx, decide)
+
+    def record_notification_delivered(
+        self, actor: Actor, cmd: RecordNotificationDelivered, ctx: CommandContext
+    ) -> Outcome:
+        """Receipts are keyed by (event, rule, recipient, channel): recording one twice is a no-op."""
+
+        def decide(_: Role) -> Decision:
+            receipt_id = NotificationReceipt.id_for(cmd.cause_event_id, cmd.rule, cmd.recipient_id, cmd.channel.value)
+            if self.exists(receipt_id):
+                return Decision([], {"id": str(receipt_id), "already_recorded": True}, 200)
+            receipt = NotificationReceipt(
+                cause_event_id=cmd.cause_event_id,
+                cause_event_type=cmd.cause_event_type,
+                rule=cmd.rule,
+                recipient_id=cmd.recipient_id,
+                channel=cmd.channel.value,
+                delivered_at=datetime.now(UTC),
+                subject_line=cmd.subject_line,
+            )
+            return Decision([receipt], {"id": str(receipt.id), "already_recorded": False}, 201)
+
+        return self.execute(actor, "record_notification", ctx, decide)

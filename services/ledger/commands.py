@@ -1,0 +1,222 @@
+"""Commands the ledger accepts: imperative, strict (unknown fields refused), validated at the edge.
+
+The same models are the HTTP request bodies, so the OpenAPI page documents exactly what the
+application receives. Rules that need the ledger's state are checked by the domain, not here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from schemas.events import ChildRef, DiscussionParticipant, DomainFinding, Month, PresentedReport, ShortText, StaffId, Text
+from schemas.vocabulary import (
+    ActionSourceKind,
+    AuditorGroup,
+    AuditTool,
+    Grade,
+    MeetingFocus,
+    MeetingKind,
+    NotificationChannel,
+    Role,
+    ServiceArea,
+)
+
+Team = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class RegisterStaff(Command):
+    staff_id: StaffId = Field(description="Stable staff handle, also the `sub` of their token.")
+    display_name: ShortText
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+    roles: list[Role] = Field(min_length=1)
+    team: Team
+    service_area: ServiceArea
+    auditor_groups: list[AuditorGroup] = []
+    manager_id: StaffId | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "staff_id": "sam.auditor",
+                "display_name": "Sam Patel",
+                "email": "sam.patel@example.gov.uk",
+                "roles": ["auditor", "team_manager"],
+                "team": "Assessment Team 2",
+                "service_area": "mash_assessment_support_awaken",
+                "auditor_groups": [],
+                "manager_id": "sara.sm",
+            }
+        },
+    )
+
+
+class ChangeStaffRoles(Command):
+    roles: list[Role] = Field(min_length=1)
+    auditor_groups: list[AuditorGroup] = []
+    team: Team
+    service_area: ServiceArea
+    manager_id: StaffId | None = None
+    reason: ShortText
+
+
+class RecordStaffLeaving(Command):
+    left_on: date
+    reason: ShortText
+
+
+class ScheduleCycle(Command):
+    name: ShortText = Field(examples=["Cycle 3 2026/27"])
+    week1_monday: date = Field(description="The Monday of week 1; every other date is derived.")
+
+
+class CloseCycle(Command):
+    reason: ShortText
+
+
+class AllocateAudit(Command):
+    auditor_id: StaffId
+    child_ref: ChildRef = Field(description="The child's case-system reference. Never a name.")
+    case_team: Team = Field(description="The team the child is allocated to (whose Team Manager logs the RCD).")
+    case_service_area: ServiceArea
+    tool: AuditTool = AuditTool.TEN_DOMAIN
+    tool_version: int | None = Field(default=None, description="Defaults to the tool's latest version.")
+    cycle_id: UUID | None = None
+    specialist_audit_id: UUID | None = None
+    due_on: date | None = Field(default=None, description="Required outside a cycle; in a cycle, day 14.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "auditor_id": "sam.auditor",
+                "child_ref": "MOS-123456",
+                "case_team": "Children in Care Team 1",
+                "case_service_area": "supporting_our_children",
+                "tool": "ten_domain",
+                "cycle_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+            }
+        },
+    )
+
+    @model_validator(mode="after")
+    def _needs_a_due_date(self) -> AllocateAudit:
+        if self.cycle_id is None and self.due_on is None:
+            raise ValueError("due_on is required when the audit is not part of a cycle (cycle_id)")
+        return self
+
+
+class ReallocateAudit(Command):
+    auditor_id: StaffId
+    reason: ShortText
+
+
+class SubmitAudit(Command):
+    practice_period_from: date
+    practice_period_to: date
+    extended_period_reason: ShortText | None = Field(
+        default=None, description="Required when the period starts more than 6 months before submission."
+    )
+    summary: Text
+    strengths: Text
+    areas_for_development: Text
+    domain_findings: list[DomainFinding] = Field(description="One finding and grade for every domain of the tool.")
+    overall_grade: Grade
+    practitioners_audited: list[StaffId] = []
+
+
+class AmendAudit(Command):
+    reason: ShortText
+    summary: Text | None = None
+    strengths: Text | None = None
+    areas_for_development: Text | None = None
+    domain_findings: list[DomainFinding] | None = None
+    overall_grade: Grade | None = None
+
+
+class RecordReflectiveDiscussion(Command):
+    held_on: date
+    participants: list[DiscussionParticipant] = Field(min_length=2)
+    notes: Text
+
+
+class ModerateAudit(Command):
+    moderated_grade: Grade
+    feedback: Text
+    co_moderator_ids: list[StaffId] = Field(
+        default=[], description="Fellow moderators, e.g. the PSW, or an Early Help Service Manager."
+    )
+
+
+class WithdrawAudit(Command):
+    reason: ShortText
+
+
+class AgreeAction(Command):
+    owner_id: StaffId
+    description: Text = Field(description="Specific: what will be done.")
+    measure_of_success: Text = Field(description="Measurable: how we will know it made a difference.")
+    due_on: date = Field(description="Time-bound: when it will be done by.")
+    source_kind: ActionSourceKind
+    source_id: UUID = Field(description="The audit (for an RCD or moderation) or the meeting it came from.")
+
+
+class NoteActionProgress(Command):
+    note: Text
+
+
+class CompleteAction(Command):
+    outcome: Text
+
+
+class ChangeActionDueDate(Command):
+    due_on: date
+    reason: ShortText
+
+
+class CancelAction(Command):
+    reason: ShortText
+
+
+class RecordMeeting(Command):
+    kind: MeetingKind
+    focus: MeetingFocus
+    cycle_id: UUID
+    service_area: ServiceArea | None = None
+    held_on: date
+    attendee_ids: list[StaffId] = Field(min_length=1)
+    invitee_ids: list[StaffId] = []
+    measures_reviewed: list[ShortText] = []
+    reports: list[PresentedReport] = []
+    headline_learning: Text | None = None
+    moderation_learning: Text | None = None
+
+
+class ScheduleSpecialistAudit(Command):
+    month: Month = Field(examples=["2026-04"])
+    topic: ShortText = Field(examples=["Private fostering"])
+    external_auditor_id: StaffId
+    minimum_audits: int = Field(default=9, ge=1)
+
+
+class RequestThematicAudit(Command):
+    topic: ShortText
+    rationale: Text
+    meeting_id: UUID | None = None
+    month: Month | None = None
+    minimum_audits: int = Field(default=9, ge=1)
+
+
+class RecordNotificationDelivered(Command):
+    cause_event_id: UUID
+    cause_event_type: ShortText
+    rule: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]{1,64}$")]
+    recipient_id: StaffId
+    channel: NotificationChannel
+    subject_line: ShortText

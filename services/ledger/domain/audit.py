@@ -1,0 +1,412 @@
+"""Audit: allocation, submission and grading, the reflective case discussion, moderation.
+
+Rules that need only the audit's own state are checked here; rules that need another aggregate
+(the auditor's service area, the logger's team) are decided by the application and passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import event
+
+from services.ledger.domain.base import LedgerAggregate
+from services.ledger.domain.calendar import months_before
+from services.ledger.domain.errors import InvalidCommand, NotPermitted, StateConflict
+from schemas.vocabulary import AuditorGroup, Grade, ParticipantCapacity, ServiceArea
+
+if TYPE_CHECKING:
+    from datetime import date
+    from uuid import UUID
+
+PRACTICE_WINDOW_MONTHS = 6
+ALLOCATED, SUBMITTED, WITHDRAWN = "allocated", "submitted", "withdrawn"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an auditor stands against the case: the guidance wants audits across the service."""
+
+    within_own_service_area: bool
+    exempt_group: AuditorGroup | None
+
+    @classmethod
+    def of(cls, auditor_area: ServiceArea, exempt: AuditorGroup | None, case_area: ServiceArea) -> Placement:
+        return cls(within_own_service_area=auditor_area == case_area, exempt_group=exempt)
+
+    @property
+    def flagged(self) -> bool:
+        return self.within_own_service_area and self.exempt_group is None
+
+    def as_event_fields(self) -> dict[str, Any]:
+        return {
+            "within_own_service_area": self.within_own_service_area,
+            "exempt_group": self.exempt_group.value if self.exempt_group else None,
+            "flagged_own_service_area": self.flagged,
+        }
+
+
+class Audit(LedgerAggregate):
+    @classmethod
+    def allocate(
+        cls,
+        *,
+        auditor_id: str,
+        auditor_service_area: ServiceArea,
+        placement: Placement,
+        child_ref: str,
+        case_team: str,
+        case_service_area: ServiceArea,
+        tool: str,
+        tool_version: int,
+        cycle_id: UUID | None,
+        specialist_audit_id: UUID | None,
+        due_on: date,
+    ) -> Audit:
+        return cls(
+            auditor_id=auditor_id,
+            auditor_service_area=auditor_service_area.value,
+            child_ref=child_ref,
+            case_team=case_team,
+            case_service_area=case_service_area.value,
+            tool=tool,
+            tool_version=tool_version,
+            cycle_id=cycle_id,
+            specialist_audit_id=specialist_audit_id,
+            due_on=due_on,
+            **placement.as_event_fields(),
+        )
+
+    @event("AuditAllocated")
+    def __init__(
+        self,
+        *,
+        auditor_id: str,
+        auditor_service_area: str,
+        child_ref: str,
+        case_team: str,
+        case_service_area: str,
+        tool: str,
+        tool_version: int,
+        cycle_id: UUID | None,
+        specialist_audit_id: UUID | None,
+        due_on: date,
+        within_own_service_area: bool,
+        exempt_group: str | None,
+        flagged_own_service_area: bool,
+    ) -> None:
+        self.auditor_id = auditor_id
+        self.child_ref = child_ref
+        self.case_team = case_team
+        self.case_service_area = ServiceArea(case_service_area)
+        self.tool = tool
+        self.tool_version = tool_version
+        self.cycle_id = cycle_id
+        self.due_on = due_on
+        self.status = ALLOCATED
+        self.overall_grade: Grade | None = None
+        self.discussion_logged = False
+        self.moderated = False
+
+    # --- guards ----------------------------------------------------------------------------------
+
+    def check_not_withdrawn(self) -> None:
+        if self.status == WITHDRAWN:
+            raise StateConflict("the audit has been withdrawn")
+
+    def check_submitted(self, doing: str) -> None:
+        self.check_not_withdrawn()
+        if self.status != SUBMITTED:
+            raise StateConflict(f"cannot {doing}: the audit has not been submitted yet")
+
+    def check_is_auditor(self, staff_id: str, doing: str) -> None:
+        if staff_id != self.auditor_id:
+            raise NotPermitted(f"only the allocated auditor ({self.auditor_id}) may {doing} this audit")
+
+    # --- reallocation ----------------------------------------------------------------------------
+
+    def reallocate(
+        self, *, auditor_id: str, auditor_service_area: ServiceArea, placement: Placement, reason: str
+    ) -> None:
+        self.check_not_withdrawn()
+        if self.status != ALLOCATED:
+            raise StateConflict("a submitted audit cannot be reallocated")
+        if auditor_id == self.auditor_id:
+            raise InvalidCommand("auditor_id", f"the audit is already allocated to {auditor_id}")
+        self._reallocate(
+            from_auditor_id=self.auditor_id,
+            auditor_id=auditor_id,
+            auditor_service_area=auditor_service_area.value,
+            reason=reason,
+            **placement.as_event_fields(),
+        )
+
+    @event("AuditReallocated")
+    def _reallocate(
+        self,
+        *,
+        from_auditor_id: str,
+        auditor_id: str,
+        auditor_service_area: str,
+        within_own_service_area: bool,
+        exempt_group: str | None,
+        flagged_own_service_area: bool,
+        reason: str,
+    ) -> None:
+        self.auditor_id = auditor_id
+
+    # --- submission and grading ------------------------------------------------------------------
+
+    def submit(
+        self,
+        *,
+        auditor_id: str,
+        submitted_on: date,
+        practice_period_from: date,
+        practice_period_to: date,
+        extended_period_reason: str | None,
+        summary: str,
+        strengths: str,
+        areas_for_development: str,
+        domain_findings: list[dict[str, Any]],
+        practitioners_audited: list[str],
+        overall_grade: Grade,
+        tool_domains: frozenset[str],
+    ) -> None:
+        self.check_is_auditor(auditor_id, "submit")
+        self.check_not_withdrawn()
+        if self.status == SUBMITTED:
+            raise StateConflict("the audit has already been submitted; correct it with an amendment")
+        check_practice_period(practice_period_from, practice_period_to, submitted_on, extended_period_reason)
+        domain_grades = check_domain_findings(domain_findings, tool_domains)
+        self._submit(
+            auditor_id=auditor_id,
+            submitted_on=submitted_on,
+            practice_period_from=practice_period_from,
+            practice_period_to=practice_period_to,
+            extended_period_reason=extended_period_reason,
+            summary=summary,
+            strengths=strengths,
+            areas_for_development=areas_for_development,
+            domain_findings=domain_findings,
+            practitioners_audited=practitioners_audited,
+            on_time=submitted_on <= self.due_on,
+        )
+        self._grade(overall_grade=overall_grade.value, domain_grades=domain_grades, previous_grade=None, reason=None)
+
+    @event("AuditSubmitted")
+    def _submit(
+        self,
+        *,
+        auditor_id: str,
+        submitted_on: date,
+        practice_period_from: date,
+        practice_period_to: date,
+        extended_period_reason: str | None,
+        summary: str,
+        strengths: str,
+        areas_for_development: str,
+        domain_findings: list[dict[str, Any]],
+        practitioners_audited: list[str],
+        on_time: bool,
+    ) -> None:
+        self.status = SUBMITTED
+        self.submitted_on = submitted_on
+
+    @event("AuditGraded")
+    def _grade(
+        self,
+        *,
+        overall_grade: str,
+        domain_grades: dict[str, str],
+        previous_grade: str | None,
+        reason: str | None,
+    ) -> None:
+        self.overall_grade = Grade(overall_grade)
+        self.domain_grades = domain_grades
+
+    def amend(
+        self,
+        *,
+        auditor_id: str,
+        reason: str,
+        summary: str | None,
+        strengths: str | None,
+        areas_for_development: str | None,
+        domain_findings: list[dict[str, Any]] | None,
+        overall_grade: Grade | None,
+        tool_domains: frozenset[str],
+    ) -> None:
+        self.check_is_auditor(auditor_id, "amend")
+        self.check_submitted("amend")
+        changes = [summary, strengths, areas_for_development, domain_findings, overall_grade]
+        if all(change is None for change in changes):
+            raise InvalidCommand("amendment", "name at least one field to correct")
+        domain_grades = self.domain_grades
+        if domain_findings is not None:
+            domain_grades = check_domain_findings(domain_findings, tool_domains)
+        self._amend(
+            reason=reason,
+            summary=summary,
+            strengths=strengths,
+            areas_for_development=areas_for_development,
+            domain_findings=domain_findings,
+            overall_grade=overall_grade.value if overall_grade else None,
+        )
+        new_grade = overall_grade or self.overall_grade
+        if new_grade != self.overall_grade or domain_grades != self.domain_grades:
+            assert self.overall_grade is not None and new_grade is not None
+            self._grade(
+                overall_grade=new_grade.value,
+                domain_grades=domain_grades,
+                previous_grade=self.overall_grade.value,
+                reason=reason,
+            )
+
+    @event("AuditAmended")
+    def _amend(
+        self,
+        *,
+        reason: str,
+        summary: str | None,
+        strengths: str | None,
+        areas_for_development: str | None,
+        domain_findings: list[dict[str, Any]] | None,
+        overall_grade: str | None,
+    ) -> None:
+        pass
+
+    # --- reflective case discussion --------------------------------------------------------------
+
+    @property
+    def is_inadequate(self) -> bool:
+        return self.overall_grade == Grade.INADEQUATE
+
+    def required_logger(self) -> ParticipantCapacity:
+        """Who logs the RCD: the Service Manager when the overall grade is inadequate."""
+        return ParticipantCapacity.SERVICE_MANAGER if self.is_inadequate else ParticipantCapacity.TEAM_MANAGER
+
+    def hold_reflective_discussion(
+        self,
+        *,
+        logged_by_capacity: ParticipantCapacity,
+        held_on: date,
+        today: date,
+        participants: list[dict[str, str]],
+        notes: str,
+    ) -> None:
+        self.check_submitted("log the reflective discussion")
+        if self.discussion_logged:
+            raise StateConflict("the reflective discussion for this audit has already been logged")
+        if held_on > today:
+            raise InvalidCommand("held_on", "a reflective discussion cannot be logged before it is held")
+        capacities = {ParticipantCapacity(p["capacity"]) for p in participants}
+        for needed in (ParticipantCapacity.ALLOCATED_PRACTITIONER, ParticipantCapacity.PRACTITIONER_MANAGER):
+            if needed not in capacities:
+                raise InvalidCommand(
+                    "participants",
+                    f"the reflective discussion must include the {needed.value.replace('_', ' ')}",
+                )
+        service_manager_present = ParticipantCapacity.SERVICE_MANAGER in capacities
+        if self.is_inadequate and not service_manager_present:
+            raise InvalidCommand(
+                "participants", "overall grade is inadequate: a service_manager must be among the participants"
+            )
+        if logged_by_capacity != self.required_logger():
+            raise NotPermitted(
+                "overall grade is inadequate: the Service Manager logs the reflective discussion"
+                if self.is_inadequate
+                else "the Team Manager of the child's team logs the reflective discussion"
+            )
+        self._hold_reflective_discussion(
+            held_on=held_on,
+            logged_by_capacity=logged_by_capacity.value,
+            participants=participants,
+            service_manager_present=service_manager_present,
+            notes=notes,
+        )
+
+    @event("ReflectiveDiscussionHeld")
+    def _hold_reflective_discussion(
+        self,
+        *,
+        held_on: date,
+        logged_by_capacity: str,
+        participants: list[dict[str, str]],
+        service_manager_present: bool,
+        notes: str,
+    ) -> None:
+        self.discussion_logged = True
+
+    # --- moderation and withdrawal ---------------------------------------------------------------
+
+    def moderate(self, *, moderator_ids: list[str], moderated_on: date, moderated_grade: Grade, feedback: str) -> None:
+        self.check_submitted("moderate")
+        if self.moderated:
+            raise StateConflict("the audit has already been moderated")
+        assert self.overall_grade is not None
+        self._moderate(
+            moderator_ids=moderator_ids,
+            moderated_on=moderated_on,
+            auditor_grade=self.overall_grade.value,
+            moderated_grade=moderated_grade.value,
+            agrees_with_auditor=moderated_grade == self.overall_grade,
+            feedback=feedback,
+        )
+
+    @event("AuditModerated")
+    def _moderate(
+        self,
+        *,
+        moderator_ids: list[str],
+        moderated_on: date,
+        auditor_grade: str,
+        moderated_grade: str,
+        agrees_with_auditor: bool,
+        feedback: str,
+    ) -> None:
+        self.moderated = True
+
+    def withdraw(self, *, reason: str) -> None:
+        self.check_not_withdrawn()
+        self._withdraw(reason=reason)
+
+    @event("AuditWithdrawn")
+    def _withdraw(self, *, reason: str) -> None:
+        self.status = WITHDRAWN
+
+
+def check_practice_period(
+    period_from: date, period_to: date, submitted_on: date, extended_period_reason: str | None
+) -> None:
+    """An audit looks at the last 6 months of practice unless a reason is given to go further back."""
+    if period_to < period_from:
+        raise InvalidCommand("practice_period.to", "must not be before practice_period.from")
+    if period_to > submitted_on:
+        raise InvalidCommand("practice_period.to", "must not be after the submission date")
+    window_starts = months_before(submitted_on, PRACTICE_WINDOW_MONTHS)
+    if period_from < window_starts and not (extended_period_reason or "").strip():
+        raise InvalidCommand(
+            "practice_period.from",
+            f"goes back before {window_starts.isoformat()} (6 months): give extended_period_reason "
+            "saying why earlier practice must be looked at",
+        )
+
+
+def check_domain_findings(findings: list[dict[str, Any]], tool_domains: frozenset[str]) -> dict[str, str]:
+    """Every domain of the audit's tool has one finding and one grade; returns domain → grade."""
+    seen: dict[str, str] = {}
+    for finding in findings:
+        domain = finding["domain"]
+        if domain not in tool_domains:
+            raise InvalidCommand("domain_findings", f"'{domain}' is not a domain of this audit's tool")
+        if domain in seen:
+            raise InvalidCommand("domain_findings", f"'{domain}' appears more than once")
+        if finding.get("grade") is None:
+            raise InvalidCommand("domain_findings", f"'{domain}' needs a grade")
+        seen[domain] = finding["grade"]
+    missing = sorted(tool_domains - seen.keys())
+    if missing:
+        raise InvalidCommand("domain_findings", f"every domain of the tool needs a finding; missing: {missing}")
+    return seen

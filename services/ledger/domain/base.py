@@ -1,0 +1,56 @@
+"""What every ledger aggregate shares: who acted, and the correlation of the request."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+LEDGER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:qa-ledger")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who is acting and why, set by the application for the duration of one command."""
+
+    actor_id: str = "system"
+    actor_role: str = "system"
+    correlation_id: str = ""
+    causation_id: str | None = None
+
+
+stamp_cvar: ContextVar[Stamp] = ContextVar("stamp", default=Stamp())
+
+
+def derived_id(kind: str, *parts: Any) -> UUID:
+    """A stable id for something that must be unique, e.g. one cycle per week-1 Monday."""
+    return uuid5(LEDGER_NAMESPACE, ":".join([kind, *map(str, parts)]))
+
+
+class LedgerAggregate(Aggregate):
+    class Event(Aggregate.Event):
+        actor_id: str = field(default_factory=lambda: stamp_cvar.get().actor_id, init=False)
+        actor_role: str = field(default_factory=lambda: stamp_cvar.get().actor_role, init=False)
+        correlation_id: str = field(default_factory=lambda: stamp_cvar.get().correlation_id, init=False)
+        causation_id: str | None = field(default_factory=lambda: stamp_cvar.get().causation_id, init=False)
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+
+# Attributes of a stored event that belong in the envelope, not in the published payload.
+ENVELOPE_ATTRIBUTES = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "originator_topic",
+        "timestamp",
+        "actor_id",
+        "actor_role",
+        "correlation_id",
+        "causation_id",
+    }
+)
