@@ -14,6 +14,7 @@ from services.ledger.adapters.store import eventsourcing_env
 from services.ledger.api.app import create_app
 from services.ledger.application import LedgerApplication
 from services.platform.auth import AuthSettings, mint_local_token
+from tests.support.kafka_broker import make_broker_fixture
 from tests.support.postgres import fresh_database, fresh_schema, postgres_server
 
 TEST_AUTH = AuthSettings(local_key="test-signing-key-not-for-production")
@@ -27,6 +28,9 @@ class Clock:
 
     def __call__(self) -> date:
         return self.today
+
+
+kafka_broker = make_broker_fixture()  # a Tansu broker per test session (or LEDGER_TEST_KAFKA_BOOTSTRAP)
 
 
 @pytest.fixture(scope="session")

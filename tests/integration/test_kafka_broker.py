@@ -5,7 +5,6 @@ No skips: if the broker binary is missing or the broker does not start, these te
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,26 +12,18 @@ from pathlib import Path
 
 import pytest
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-# Plain `pytest` (unlike `python -m pytest`) does not put the repo root on sys.path.
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.structs import OffsetAndMetadata
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
-from kafka.consumer.fetcher import ConsumerRecord  # noqa: E402
-from kafka.structs import OffsetAndMetadata  # noqa: E402
-
-from tests.support.kafka_broker import (  # noqa: E402
+from tests.support.kafka_broker import (
     BrokerStartError,
     TansuBroker,
     create_topic,
-    make_broker_fixture,
     tansu_binary,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(60)]
-
-kafka_broker = make_broker_fixture(scope="session")
 
 CONSUMER_SETTINGS = {
     "auto_offset_reset": "earliest",
@@ -188,29 +179,6 @@ def test_headers_round_trip(bootstrap: str, producer: KafkaProducer) -> None:
         consumer.close(autocommit=False)
     assert [list(r.headers) for r in records] == sent
     assert [r.value for r in records] == [b"v0", b"v1", b"v2", b"v3"]
-
-
-@pytest.mark.xfail(
-    reason="tansu 0.6.0: ListOffsets(LATEST) returns last batch base offset + 1, not the high watermark",
-    strict=False,
-    raises=AssertionError,  # anything else (broker down, client error) must still fail
-)
-def test_end_offsets_reports_high_watermark(bootstrap: str) -> None:
-    topic = _unique("ledger-eo")
-    create_topic(bootstrap, topic, partitions=1)
-    p = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=50)
-    try:
-        for i in range(10):
-            p.send(topic, str(i).encode())  # one batch of 10 records
-        p.flush(timeout=10)
-    finally:
-        p.close(timeout=5)
-    tp = TopicPartition(topic, 0)
-    c = KafkaConsumer(bootstrap_servers=bootstrap)
-    try:
-        assert c.end_offsets([tp]) == {tp: 10}
-    finally:
-        c.close()
 
 
 def test_failed_start_reports_broker_log(tmp_path: Path) -> None:

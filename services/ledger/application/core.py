@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Recording
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from services.ledger.domain import IdempotentRequest, StaffMember
@@ -92,10 +92,17 @@ class LedgerCore(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, clock: Callable[[], date] = london_today) -> None:
         super().__init__(env=env)
         self.today = clock
+        # Called after each commit: in-process followers wake instead of waiting for a poll.
+        self.after_commit: list[Callable[[], None]] = []
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        super()._notify(recordings)
+        for callback in self.after_commit:
+            callback()
 
     # --- who may act -------------------------------------------------------------------------------
 
