@@ -1,0 +1,72 @@
+"""The published contract: JSON Schema files match the models, and the ledger publishes only it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from services.ledger.domain import INTERNAL_AGGREGATES, PUBLISHED_AGGREGATES
+from services.ledger.envelopes import PUBLISHED_TOPICS, published_event_classes
+from schemas.audit_tools import all_tools
+from schemas.envelope import EventEnvelope, chain_hash
+from schemas.events import EVENT_TYPES
+from schemas.generate import JSON_DIR, rendered
+
+
+def test_committed_json_schemas_match_the_models() -> None:
+    expected = rendered()
+    committed = {p.relative_to(JSON_DIR).as_posix(): p.read_text() for p in JSON_DIR.rglob("*.json")}
+    drifted = sorted(name for name in expected.keys() | committed.keys() if expected.get(name) != committed.get(name))
+    assert not drifted, f"schemas/json drifted from the models: run `make schemas` ({drifted})"
+
+
+def test_every_domain_event_is_a_contract_type_and_back() -> None:
+    published = {cls.__name__ for cls in published_event_classes(PUBLISHED_AGGREGATES).values()}
+    assert published == set(EVENT_TYPES)
+    assert len(PUBLISHED_TOPICS) == len(EVENT_TYPES)
+
+
+def test_internal_records_are_not_in_the_contract() -> None:
+    internal = published_event_classes(INTERNAL_AGGREGATES)
+    assert internal == {}, "an internal aggregate's event shares a contract name"
+
+
+def test_every_payload_has_an_aggregate_type_and_version() -> None:
+    for name, model in EVENT_TYPES.items():
+        assert model.aggregate_type in {"StaffMember", "AuditCycle", "Audit", "Action", "Meeting", "Programme", "Notification"}, name
+        assert model.schema_version >= 1 and model.__doc__, name
+
+
+def test_envelope_uses_cloudevents_names_and_round_trips() -> None:
+    envelope = EventEnvelope(
+        id=uuid4(), type="AuditWithdrawn", subject="s", time=datetime.now(UTC), dataschema="urn:x",
+        schemaversion=1, aggregatetype="Audit", aggregateid=uuid4(), aggregateversion=2, position=7,
+        occurredat=datetime.now(UTC), recordedat=datetime.now(UTC), actorid="qa.manager",
+        actorrole="qa_manager", correlationid="c", data={"reason": "Allocated in error"},
+    )
+    again = EventEnvelope.model_validate_json(envelope.model_dump_json())
+    assert again == envelope and again.payload().reason == "Allocated in error"  # type: ignore[attr-defined]
+    extensions = set(json.loads(envelope.model_dump_json())) - {"specversion", "id", "source", "type", "subject",
+                                                                 "time", "datacontenttype", "dataschema", "data"}
+    assert all(name.isalnum() and name.islower() for name in extensions), extensions
+
+
+def test_chain_hash_covers_the_envelope_and_the_previous_hash() -> None:
+    envelope = EventEnvelope(
+        id=uuid4(), type="AuditWithdrawn", subject="s", time=datetime.now(UTC), dataschema="urn:x",
+        schemaversion=1, aggregatetype="Audit", aggregateid=uuid4(), aggregateversion=2, position=7,
+        occurredat=datetime.now(UTC), recordedat=datetime.now(UTC), actorid="a", actorrole="qa_manager",
+        correlationid="c", data={"reason": "r"},
+    )
+    h = chain_hash(envelope, "00")
+    assert h != chain_hash(envelope, "01")
+    assert h != chain_hash(envelope.model_copy(update={"data": {"reason": "R"}}), "00")
+    assert h == chain_hash(envelope.model_copy(update={"integrityhash": "x", "prevhash": "y"}), "00")
+
+
+def test_audit_tools_are_versioned_data_and_the_ten_domains_are_marked_sample() -> None:
+    tools = {t.tool.value: t for t in all_tools()}
+    assert set(tools) == {"ten_domain", "early_help", "fostering", "victim", "specialist"}
+    assert len(tools["ten_domain"].domains) == 10 and tools["ten_domain"].sample_domains
+    assert all(t.version >= 1 and len(t.domain_ids) == len(t.domains) for t in tools.values())
