@@ -11,10 +11,9 @@ import logging
 import uvicorn
 from fastapi import FastAPI
 
-from services.ledger.adapters.store import eventsourcing_env
 from services.ledger.api.app import attach_ledger, ledger_router
-from services.ledger.application import LedgerApplication
 from services.ledger.config import LedgerSettings
+from services.ledger.wiring import build_ledger
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
 
@@ -22,7 +21,7 @@ log = logging.getLogger("qa_ledger.embedded")
 
 
 def create_embedded_app(settings: LedgerSettings, auth: AuthSettings) -> FastAPI:
-    ledger = LedgerApplication(env=eventsourcing_env(settings.database_url))
+    ledger = build_ledger(settings)
     app = FastAPI(
         title="QA Ledger (embedded: ledger, projections, notifier)",
         version="1.0.0",

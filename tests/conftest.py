@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from services.ledger.adapters.signing import CheckpointSigner
 from services.ledger.adapters.store import eventsourcing_env
 from services.ledger.api.app import create_app
 from services.ledger.application import LedgerApplication
@@ -57,6 +60,7 @@ def clock() -> Clock:
 @pytest.fixture
 def ledger(database_url: str, clock: Clock) -> Iterator[LedgerApplication]:
     app = LedgerApplication(env=eventsourcing_env(database_url), clock=clock)
+    app.signer = CheckpointSigner(Ed25519PrivateKey.generate())
     yield app
     app.close()
 

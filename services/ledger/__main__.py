@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uvicorn
 
-from services.ledger.adapters.store import eventsourcing_env
 from services.ledger.api.app import create_app
-from services.ledger.application import LedgerApplication
 from services.ledger.config import LedgerSettings
+from services.ledger.wiring import build_ledger
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
 
@@ -15,7 +14,7 @@ from services.platform.logs import configure_logging
 def main() -> None:
     configure_logging("ledger")
     settings = LedgerSettings.from_env()
-    app = create_app(LedgerApplication(env=eventsourcing_env(settings.database_url)), AuthSettings.from_env(settings.data_dir))
+    app = create_app(build_ledger(settings), AuthSettings.from_env(settings.data_dir))
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 
 

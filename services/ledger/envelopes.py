@@ -39,7 +39,7 @@ def event_id(aggregate_id: UUID, version: int) -> UUID:
     return uuid5(aggregate_id, str(version))
 
 
-def to_envelope(event: Any, position: int, aggregate_type: str | None = None) -> EventEnvelope:
+def to_envelope(event: Any, position: int, integrityhash: str | None = None, prevhash: str | None = None) -> EventEnvelope:
     event_type = type(event).__name__
     payload_model = EVENT_TYPES[event_type]
     attributes = {k: v for k, v in event.__dict__.items() if k not in ENVELOPE_ATTRIBUTES}
@@ -51,7 +51,7 @@ def to_envelope(event: Any, position: int, aggregate_type: str | None = None) ->
         time=event.timestamp,
         dataschema=dataschema_uri(event_type, payload_model.schema_version),
         schemaversion=payload_model.schema_version,
-        aggregatetype=aggregate_type or payload_model.aggregate_type,
+        aggregatetype=payload_model.aggregate_type,
         aggregateid=event.originator_id,
         aggregateversion=event.originator_version,
         position=position,
@@ -61,5 +61,7 @@ def to_envelope(event: Any, position: int, aggregate_type: str | None = None) ->
         actorrole=event.actor_role,
         correlationid=event.correlation_id,
         causationid=event.causation_id,
+        integrityhash=integrityhash,
+        prevhash=prevhash,
         data=data,
     )

@@ -14,7 +14,7 @@ DEFAULT_URL = "sqlite:///./data/ledger.sqlite3"
 
 def eventsourcing_env(database_url: str) -> dict[str, str]:
     """Translate `sqlite:///relative/path`, `sqlite:////absolute/path` or
-    `postgresql://user:pw@host:port/db?schema=name` into eventsourcing's keys."""
+    `postgresql://user:pw@host:port/db?schema=name&create_table=false` into eventsourcing's keys."""
     url = urlparse(database_url)
     if url.scheme == "sqlite":
         if url.path in ("", "/", "/:memory:"):
@@ -40,8 +40,11 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
             "POSTGRES_LOCK_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder),
         }
-        schema = parse_qs(url.query).get("schema")
-        if schema:
-            env["POSTGRES_SCHEMA"] = schema[0]
+        query = parse_qs(url.query)
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][0]
+        if query.get("create_table") == ["false"]:
+            # The least-privilege role cannot create tables; `python -m services.ledger.provision` did.
+            env["CREATE_TABLE"] = "false"
         return env
     raise ValueError(f"unsupported LEDGER_DATABASE_URL scheme {url.scheme!r}: use sqlite:/// or postgresql://")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from services.ledger.api.routes import actions, audits, cycles, feed, meetings, staff
+from services.ledger.api.routes import actions, audits, cycles, feed, integrity, meetings, staff
 from services.ledger.application import LedgerApplication
 from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict
 from services.platform.auth import AuthSettings, TokenVerifier
@@ -21,7 +21,7 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
 
 def ledger_router() -> APIRouter:
     router = APIRouter(prefix="/v1")
-    for module in (staff, cycles, audits, actions, meetings, feed):
+    for module in (staff, cycles, audits, actions, meetings, feed, integrity):
         router.include_router(module.router)
     return router
 

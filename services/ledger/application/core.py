@@ -15,12 +15,14 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application, Recording
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 
 from services.ledger.domain import IdempotentRequest, StaffMember
 from services.ledger.domain.base import LedgerAggregate, Stamp, stamp_cvar
 from services.ledger.domain.errors import NotFound, NotPermitted, StateConflict, VersionConflict
 from services.ledger.domain.permissions import COMMANDS
+from services.ledger.envelopes import PUBLISHED_TOPICS, to_envelope
+from schemas.envelope import chain_hash
 from schemas.vocabulary import Role
 
 if TYPE_CHECKING:
@@ -94,6 +96,13 @@ class LedgerCore(Application[UUID]):
         self.today = clock
         # Called after each commit: in-process followers wake instead of waiting for a poll.
         self.after_commit: list[Callable[[], None]] = []
+        self.recorder.linker = self.chain_link  # type: ignore[attr-defined]
+
+    def chain_link(self, stored: StoredEvent, position: int, prevhash: str | None) -> str | None:
+        """The hash-chain link of a stored event: over its published envelope and the previous link."""
+        if stored.topic not in PUBLISHED_TOPICS:
+            return None
+        return chain_hash(to_envelope(self.mapper.to_domain_event(stored), position), prevhash)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

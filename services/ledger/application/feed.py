@@ -10,7 +10,10 @@ from services.ledger.domain.errors import NotFound
 from services.ledger.envelopes import PUBLISHED_TOPICS, to_envelope
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from uuid import UUID
+
+    from eventsourcing.persistence import StoredEvent
 
     from schemas.envelope import EventEnvelope
 
@@ -35,21 +38,36 @@ class FeedQueries(LedgerCore):
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, topics=PUBLISHED_TOPICS, inclusive_of_start=False
         )
-        events = [to_envelope(self.mapper.to_domain_event(n), n.id) for n in notifications]
+        events = self.envelopes(notifications, [n.id for n in notifications])
         head = self.recorder.max_notification_id() or 0
         # A full page ends at its last event; a short page has read everything up to the head.
         next_after = events[-1].position if len(events) == limit else max(head, after)
         return FeedPage(events, next_after, head)
 
+    def envelopes(self, stored: Sequence[StoredEvent], positions: Sequence[int]) -> list[EventEnvelope]:
+        """Published envelopes with their hash-chain links filled in."""
+        if not stored:
+            return []
+        links = self.recorder.select_links(min(positions), max(positions))  # type: ignore[attr-defined]
+        envelopes = []
+        for event, position in zip(stored, positions, strict=True):
+            link = links.get(position)
+            envelopes.append(
+                to_envelope(
+                    self.mapper.to_domain_event(event),
+                    position,
+                    integrityhash=link.hash if link else None,
+                    prevhash=link.prevhash if link else None,
+                )
+            )
+        return envelopes
+
     def read_stream(self, actor: Actor, aggregate_id: UUID) -> list[EventEnvelope]:
         self.permit(actor, "read_feed")
         stored = self.recorder.select_events(aggregate_id)
         positions = self.recorder.select_positions(aggregate_id)  # type: ignore[attr-defined]
-        envelopes = [
-            to_envelope(self.mapper.to_domain_event(s), positions[s.originator_version])
-            for s in stored
-            if s.topic in PUBLISHED_TOPICS
-        ]
+        published = [s for s in stored if s.topic in PUBLISHED_TOPICS]
+        envelopes = self.envelopes(published, [positions[s.originator_version] for s in published])
         if not envelopes:
             raise NotFound(f"no published stream with id {aggregate_id}")
         return envelopes

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+
+from services.ledger.api.deps import ActorDep, LedgerDep
+
+router = APIRouter(prefix="/integrity", tags=["integrity"])
+
+
+class KeptCheckpoint(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    position: int
+    hash: str
+    signature: str
+
+
+@router.get("", summary="Verify the hash chain; returns the head and a signed checkpoint")
+def verify(
+    ledger: LedgerDep,
+    actor: ActorDep,
+    from_position: Annotated[int, Query(ge=0, description="Start from a kept checkpoint's position.")] = 0,
+    expected_prevhash: Annotated[str | None, Query(description="The kept checkpoint's hash.")] = None,
+) -> dict[str, Any]:
+    """Recomputes every event's hash from its envelope and the previous hash, and names the first
+    position that fails. Keep the signed `checkpoint`: `POST /v1/integrity/checkpoints` checks it later."""
+    if from_position:
+        from dataclasses import asdict
+
+        return {"verification": asdict(ledger.verify_chain(actor, from_position, expected_prevhash))}
+    return ledger.checkpoint(actor)
+
+
+@router.post("/checkpoints", summary="Check a checkpoint you kept against the ledger")
+def check(body: KeptCheckpoint, ledger: LedgerDep, actor: ActorDep) -> dict[str, Any]:
+    return ledger.check_checkpoint(actor, body.position, body.hash, body.signature)
+
+
+@router.get("/public-key", summary="The Ed25519 public key that signs checkpoints")
+def public_key(ledger: LedgerDep) -> dict[str, str | None]:
+    signer = ledger.signer
+    return {"algorithm": "Ed25519", "public_key": signer.public_key_b64 if signer else None}

@@ -1,0 +1,62 @@
+"""Set up a PostgreSQL ledger with least privilege: `python -m services.ledger.provision`.
+
+Run once as the database owner (or a superuser). It creates the event tables, the hash-chain
+table and their append-only triggers (through the ledger's own recorder), then a login role that
+may only SELECT and INSERT events. The service then connects as that role, with
+`?create_table=false`, so even a compromised ledger process cannot edit history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from urllib.parse import quote, urlparse, urlunparse
+
+import psycopg
+from psycopg import sql
+
+from services.ledger.adapters.store import eventsourcing_env
+from services.ledger.application import LedgerApplication
+
+def provision(admin_url: str, app_role: str, app_password: str, schema: str = "public") -> str:
+    """Create tables and the restricted role; returns the URL the ledger should connect with."""
+    owner_url = admin_url if schema == "public" else f"{admin_url}?schema={schema}"
+    ledger = LedgerApplication(env=eventsourcing_env(owner_url))  # creates tables and triggers
+    events_table = ledger.recorder.events_table_name  # type: ignore[attr-defined]
+    ledger.close()
+    s, role = sql.Identifier(schema), sql.Identifier(app_role)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (app_role,)).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(app_password)))
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+            sql.Identifier(conn.info.dbname), role))
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(s, role))
+        for table in (events_table, f"{events_table}_hashes"):
+            t = sql.SQL("{}.{}").format(s, sql.Identifier(table))
+            conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(t, role))
+            conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(t, role))
+        seq = sql.SQL("{}.{}").format(s, sql.Identifier(f"{events_table}_notification_id_seq"))
+        conn.execute(sql.SQL("GRANT USAGE, SELECT ON SEQUENCE {} TO {}").format(seq, role))
+    parts = urlparse(admin_url)
+    netloc = f"{quote(app_role)}:{quote(app_password)}@{parts.hostname}:{parts.port or 5432}"
+    query = "create_table=false" + (f"&schema={schema}" if schema != "public" else "")
+    return urlunparse(parts._replace(netloc=netloc, query=query))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--admin-url", default=os.environ.get("LEDGER_ADMIN_DATABASE_URL"), required=False)
+    parser.add_argument("--role", default=os.environ.get("LEDGER_APP_ROLE", "qa_ledger_app"))
+    parser.add_argument("--password", default=os.environ.get("LEDGER_APP_PASSWORD"))
+    parser.add_argument("--schema", default="public")
+    args = parser.parse_args(argv)
+    if not args.admin_url or not args.password:
+        parser.error("--admin-url (LEDGER_ADMIN_DATABASE_URL) and --password (LEDGER_APP_PASSWORD) are required")
+    url = provision(args.admin_url, args.role, args.password, args.schema)
+    print(f"LEDGER_DATABASE_URL={url}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

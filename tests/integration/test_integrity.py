@@ -1,0 +1,143 @@
+"""Tamper evidence and immutability, proven against the databases themselves."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import date
+
+import psycopg
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+
+from services.ledger.adapters.signing import CheckpointSigner, verify_signature
+from services.ledger.adapters.store import eventsourcing_env
+from services.ledger.application import LedgerApplication
+from services.ledger.provision import provision
+from schemas.envelope import chain_hash
+from tests.support.postgres import fresh_schema
+from tests.support.stores import split_postgres_url, superuser
+from tests.support.world import World
+
+DB_REFUSALS = (sqlite3.IntegrityError, sqlite3.DatabaseError, psycopg.Error)
+
+
+@pytest.fixture
+def world(ledger: LedgerApplication) -> World:
+    w = World(ledger).register_everyone()
+    audit = w.allocate(w.cycle())
+    w.submit(audit)
+    return w
+
+
+def tamper(database_url: str, statement_sqlite: str, statement_pg: str) -> None:
+    with superuser(database_url) as (conn, table):
+        if isinstance(conn, sqlite3.Connection):
+            conn.execute("DROP TRIGGER stored_events_no_update")
+            conn.execute("DROP TRIGGER stored_events_no_delete")
+            conn.execute(statement_sqlite.format(table=table))
+        else:
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            conn.execute(statement_pg.format(table=table))
+
+
+def position_of(world: World, event_type: str) -> int:
+    return next(e.position for e in world.ledger.feed_page(0, 1000).events if e.type == event_type)
+
+
+def test_an_untouched_ledger_verifies(world: World) -> None:
+    result = world.ledger.verify_chain()
+    assert result.verified and result.checked_events == len(world.ledger.feed_page(0, 1000).events)
+    assert result.head_hash == world.ledger.feed_page(0, 1000).events[-1].integrityhash
+
+
+def test_an_edited_event_fails_verification_at_its_position(world: World, database_url: str) -> None:
+    target = position_of(world, "AuditSubmitted")
+    tamper(
+        database_url,
+        f"UPDATE {{table}} SET state = CAST(replace(CAST(state AS TEXT), 'Chronology', 'Chronicle') AS BLOB) WHERE rowid = {target}",
+        f"UPDATE {{table}} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'Chronology', 'Chronicle'), 'UTF8') "
+        f"WHERE notification_id = {target}",
+    )
+    result = world.ledger.verify_chain()
+    assert not result.verified and result.first_failure == target
+    assert "differs from what was hashed" in (result.reason or "")
+
+
+def test_a_deleted_event_fails_verification_at_the_next_one(world: World, database_url: str) -> None:
+    target = position_of(world, "AuditAllocated")
+    tamper(database_url, f"DELETE FROM {{table}} WHERE rowid = {target}",
+           f"DELETE FROM {{table}} WHERE notification_id = {target}")
+    result = world.ledger.verify_chain()
+    assert not result.verified and result.first_failure is not None and result.first_failure > target
+    assert "removed or reordered" in (result.reason or "")
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {table} SET topic = 'x'", "DELETE FROM {table}"])
+def test_the_database_refuses_to_change_events_even_for_its_owner(world: World, database_url: str, statement: str) -> None:
+    with superuser(database_url) as (conn, table), pytest.raises(DB_REFUSALS, match="append-only"):
+        conn.execute(statement.format(table=table))
+    assert world.ledger.verify_chain().verified
+
+
+def test_postgres_refuses_truncate_even_for_its_owner(postgres_database: str, clock) -> None:  # type: ignore[no-untyped-def]
+    url = f"{postgres_database}?schema={fresh_schema(postgres_database)}"
+    ledger = LedgerApplication(env=eventsourcing_env(url), clock=clock)
+    World(ledger).register_everyone()
+    ledger.close()
+    with superuser(url) as (conn, table), pytest.raises(psycopg.Error, match="append-only"):
+        conn.execute(f"TRUNCATE {table}")
+
+
+def test_the_ledger_role_may_only_select_and_insert(postgres_database: str, clock) -> None:  # type: ignore[no-untyped-def]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_database, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    role = f"ledger_{uuid.uuid4().hex[:8]}"
+    app_url = provision(postgres_database, role, "s3cret-for-tests", schema)
+    ledger = LedgerApplication(env=eventsourcing_env(app_url), clock=clock)
+    try:
+        world = World(ledger).register_everyone()
+        world.submit(world.allocate(world.cycle()))  # the restricted role can record everything
+        assert ledger.verify_chain().verified
+        url, _ = split_postgres_url(app_url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            for statement in (f'UPDATE "{schema}".ledger_events SET topic = topic',
+                              f'DELETE FROM "{schema}".ledger_events',
+                              f'TRUNCATE "{schema}".ledger_events',
+                              f'DELETE FROM "{schema}".ledger_events_hashes'):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(statement)
+    finally:
+        ledger.close()
+        with psycopg.connect(postgres_database, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+
+
+def test_a_kept_checkpoint_still_matches_later_and_its_signature_checks_offline(world: World) -> None:
+    kept = world.ledger.checkpoint()["checkpoint"]
+    statement = {"ledger": kept["ledger"], "position": kept["position"], "hash": kept["hash"]}
+    assert verify_signature(kept["public_key"], statement, kept["signature"])
+    assert not verify_signature(kept["public_key"], {**statement, "position": kept["position"] - 1}, kept["signature"])
+    world.allocate(world.cycle(date(2027, 1, 4)))  # more history after the checkpoint
+    inspector = __import__("services.ledger.application", fromlist=["Actor"]).Actor("insp", frozenset({"inspector"}))
+    check = world.ledger.check_checkpoint(inspector, kept["position"], kept["hash"], kept["signature"])
+    assert check == {"valid_signature": True, "matches_ledger": True, "chain_verified_from_checkpoint": True}
+
+
+def test_each_envelope_of_a_stream_verifies_offline(world: World) -> None:
+    for envelope in world.ledger.feed_page(0, 1000).events:
+        assert chain_hash(envelope, envelope.prevhash) == envelope.integrityhash
+
+
+def test_integrity_over_http(client: TestClient, auth, world: World) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/v1/integrity", headers=auth("insp", "inspector")).json()
+    assert body["verification"]["verified"] is True and body["checkpoint"]["signature"]
+    assert client.get("/v1/integrity", headers=auth("aud.mash", "auditor")).status_code == 403
+    kept = body["checkpoint"]
+    checked = client.post("/v1/integrity/checkpoints", json=kept, headers=auth("insp", "inspector")).json()
+    assert checked["valid_signature"] and checked["matches_ledger"]
+    assert client.get("/v1/integrity/public-key").json()["public_key"] == kept["public_key"]
