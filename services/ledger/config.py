@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from eventsourcing.cryptography import AESCipher
+
 from services.ledger.adapters.store import DEFAULT_URL
 
 
@@ -15,6 +17,7 @@ class LedgerSettings:
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = 8000
+    cipher_key: str | None = None
 
     @classmethod
     def from_env(cls) -> LedgerSettings:
@@ -24,4 +27,17 @@ class LedgerSettings:
             data_dir=data_dir,
             host=os.environ.get("HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8000")),
+            cipher_key=os.environ.get("QA_LEDGER_CIPHER_KEY") or dev_cipher_key(data_dir),
         )
+
+
+def dev_cipher_key(data_dir: Path) -> str:
+    """The embedded mode encrypts events at rest too, with a key kept under the data dir."""
+    if os.environ.get("QA_LEDGER_ENV", "dev") == "production":
+        raise ValueError("production needs QA_LEDGER_CIPHER_KEY (base64 AES-256 key) to encrypt events at rest")
+    path = data_dir / "event-cipher.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(AESCipher.create_key(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

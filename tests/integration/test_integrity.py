@@ -141,3 +141,22 @@ def test_integrity_over_http(client: TestClient, auth, world: World) -> None:  #
     checked = client.post("/v1/integrity/checkpoints", json=kept, headers=auth("insp", "inspector")).json()
     assert checked["valid_signature"] and checked["matches_ledger"]
     assert client.get("/v1/integrity/public-key").json()["public_key"] == kept["public_key"]
+
+
+def test_free_text_is_encrypted_at_rest_and_readable_through_the_api(database_url: str, clock) -> None:  # type: ignore[no-untyped-def]
+    from eventsourcing.cryptography import AESCipher
+
+    ledger = LedgerApplication(env=eventsourcing_env(database_url, AESCipher.create_key(32)), clock=clock)
+    try:
+        world = World(ledger).register_everyone()
+        audit = world.allocate(world.cycle())
+        world.submit(audit, summary="Sibling contact arrangements are unclear")
+        with superuser(database_url) as (conn, table):
+            rows = conn.execute(f"SELECT state FROM {table}").fetchall()
+        assert rows and not any(b"Sibling contact" in bytes(row[0]) for row in rows)
+        assert not any(b"MOS-100001" in bytes(row[0]) for row in rows)
+        submitted = next(e for e in ledger.feed_page(0, 1000).events if e.type == "AuditSubmitted")
+        assert submitted.data["summary"] == "Sibling contact arrangements are unclear"
+        assert ledger.verify_chain().verified
+    finally:
+        ledger.close()

@@ -12,7 +12,17 @@ from services.ledger.adapters.recorders import PostgresLedgerRecorder, SQLiteLed
 DEFAULT_URL = "sqlite:///./data/ledger.sqlite3"
 
 
-def eventsourcing_env(database_url: str) -> dict[str, str]:
+def eventsourcing_env(database_url: str, cipher_key: str | None = None) -> dict[str, str]:
+    """eventsourcing's keys for a store URL; with a cipher key, every event's state is encrypted
+    at rest (AES-GCM: findings, discussion notes and action descriptions are free text about
+    children's casework), and only the ledger process, holding the key, can read them."""
+    env = store_env(database_url)
+    if cipher_key:
+        env |= {"CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher", "CIPHER_KEY": cipher_key}
+    return env
+
+
+def store_env(database_url: str) -> dict[str, str]:
     """Translate `sqlite:///relative/path`, `sqlite:////absolute/path` or
     `postgresql://user:pw@host:port/db?schema=name&create_table=false` into eventsourcing's keys."""
     url = urlparse(database_url)
