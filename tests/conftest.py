@@ -8,9 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
 
 from services.ledger.adapters.signing import CheckpointSigner
 from services.ledger.adapters.store import eventsourcing_env

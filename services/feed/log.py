@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from services.feed.base import Batch
 from schemas.envelope import EventEnvelope
+from services.feed.base import Batch
 
 # (after, limit) -> (envelopes after `after`, head position)
 ReadPage = Callable[[int, int], tuple[list[EventEnvelope], int]]

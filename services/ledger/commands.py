@@ -12,7 +12,16 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from schemas.events import ChildRef, DiscussionParticipant, DomainFinding, Month, PresentedReport, ShortText, StaffId, Text
+from schemas.events import (
+    ChildRef,
+    DiscussionParticipant,
+    DomainFinding,
+    Month,
+    PresentedReport,
+    ShortText,
+    StaffId,
+    Text,
+)
 from schemas.vocabulary import (
     ActionSourceKind,
     AuditorGroup,

@@ -12,10 +12,10 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import get_topic
 
-from services.ledger.domain import PUBLISHED_AGGREGATES
-from services.ledger.domain.base import ENVELOPE_ATTRIBUTES
 from schemas.envelope import EventEnvelope, dataschema_uri
 from schemas.events import EVENT_TYPES
+from services.ledger.domain import PUBLISHED_AGGREGATES
+from services.ledger.domain.base import ENVELOPE_ATTRIBUTES
 
 if TYPE_CHECKING:
     from eventsourcing.domain import BaseAggregate
@@ -39,7 +39,9 @@ def event_id(aggregate_id: UUID, version: int) -> UUID:
     return uuid5(aggregate_id, str(version))
 
 
-def to_envelope(event: Any, position: int, integrityhash: str | None = None, prevhash: str | None = None) -> EventEnvelope:
+def to_envelope(
+    event: Any, position: int, integrityhash: str | None = None, prevhash: str | None = None
+) -> EventEnvelope:
     event_type = type(event).__name__
     payload_model = EVENT_TYPES[event_type]
     attributes = {k: v for k, v in event.__dict__.items() if k not in ENVELOPE_ATTRIBUTES}

@@ -18,6 +18,7 @@ from psycopg import sql
 from services.ledger.adapters.store import eventsourcing_env
 from services.ledger.application import LedgerApplication
 
+
 def provision(admin_url: str, app_role: str, app_password: str, schema: str = "public") -> str:
     """Create tables and the restricted role; returns the URL the ledger should connect with."""
     owner_url = admin_url if schema == "public" else f"{admin_url}?schema={schema}"
@@ -29,8 +30,7 @@ def provision(admin_url: str, app_role: str, app_password: str, schema: str = "p
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (app_role,)).fetchone()
         verb = "ALTER" if exists else "CREATE"
         conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(app_password)))
-        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-            sql.Identifier(conn.info.dbname), role))
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(conn.info.dbname), role))
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(s, role))
         for table in (events_table, f"{events_table}_hashes"):
             t = sql.SQL("{}.{}").format(s, sql.Identifier(table))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from services.platform.auth import AuthSettings, mint_local_token
 from schemas.vocabulary import Role
+from services.platform.auth import AuthSettings, mint_local_token
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,12 +80,18 @@ def test_a_whole_audit_over_http(client: TestClient, auth: Auth, world: World) -
     )
     assert r.status_code == 201, r.text
     action = r.json()["id"]
-    r = client.post(f"/v1/actions/{action}/completion", json={"outcome": "Done"}, headers=auth("tm.cic1", "team_manager"))
+    r = client.post(
+        f"/v1/actions/{action}/completion", json={"outcome": "Done"}, headers=auth("tm.cic1", "team_manager")
+    )
     assert r.status_code == 200 and r.json()["status"] == "completed"
 
     stream = client.get(f"/v1/streams/{audit}", headers=qa).json()
     assert [e["type"] for e in stream] == [
-        "AuditAllocated", "AuditSubmitted", "AuditGraded", "ReflectiveDiscussionHeld", "AuditModerated",
+        "AuditAllocated",
+        "AuditSubmitted",
+        "AuditGraded",
+        "ReflectiveDiscussionHeld",
+        "AuditModerated",
     ]
     assert stream[1]["actorid"] == "aud.mash" and stream[1]["actorrole"] == "auditor"
     assert stream[4]["data"]["moderator_ids"] == ["qa.manager", "psw.one"]
@@ -136,17 +142,23 @@ class TestErrors:
         r = client.post("/v1/audits", json=allocation(cycle), headers=auth("insp", "inspector"))
         assert r.status_code == 403 and "roles" in r.json()["detail"] and appended() == base
 
-    def test_invalid_input_is_422_naming_field_and_rule(self, client: TestClient, auth: Auth, world: World, appended) -> None:  # type: ignore[no-untyped-def]
+    def test_invalid_input_is_422_naming_field_and_rule(
+        self, client: TestClient, auth: Auth, world: World, appended
+    ) -> None:  # type: ignore[no-untyped-def]
         cycle = world.cycle()
         base = appended()
         r = client.post("/v1/audits", json=allocation(cycle, child_ref="x"), headers=auth("qa.manager", "qa_manager"))
         assert r.status_code == 422
         assert r.json()["errors"][0]["field"] == "child_ref" and "pattern" in r.json()["errors"][0]["rule"]
-        r = client.post("/v1/audits", json={**allocation(cycle), "surprise": 1}, headers=auth("qa.manager", "qa_manager"))
+        r = client.post(
+            "/v1/audits", json={**allocation(cycle), "surprise": 1}, headers=auth("qa.manager", "qa_manager")
+        )
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "surprise"
         assert appended() == base
 
-    def test_domain_rule_is_422_with_field_and_rule(self, client: TestClient, auth: Auth, world: World, appended) -> None:  # type: ignore[no-untyped-def]
+    def test_domain_rule_is_422_with_field_and_rule(
+        self, client: TestClient, auth: Auth, world: World, appended
+    ) -> None:  # type: ignore[no-untyped-def]
         audit = world.allocate(world.cycle())
         world.submit(audit, grade="inadequate")
         base = appended()
@@ -156,29 +168,45 @@ class TestErrors:
             headers=auth("sm.soc", "service_manager"),
         )
         assert r.status_code == 422, r.text
-        assert r.json()["detail"] == "participants: overall grade is inadequate: a service_manager must be among the participants"
+        assert (
+            r.json()["detail"]
+            == "participants: overall grade is inadequate: a service_manager must be among the participants"
+        )
         assert r.json()["field"] == "participants" and appended() == base
 
-    def test_moderating_an_unsubmitted_audit_is_409(self, client: TestClient, auth: Auth, world: World, appended) -> None:  # type: ignore[no-untyped-def]
+    def test_moderating_an_unsubmitted_audit_is_409(
+        self, client: TestClient, auth: Auth, world: World, appended
+    ) -> None:  # type: ignore[no-untyped-def]
         audit = world.allocate(world.cycle())
         base = appended()
-        r = client.post(f"/v1/audits/{audit}/moderation", json={"moderated_grade": "good", "feedback": "f"},
-                        headers=auth("qa.manager", "qa_manager"))
+        r = client.post(
+            f"/v1/audits/{audit}/moderation",
+            json={"moderated_grade": "good", "feedback": "f"},
+            headers=auth("qa.manager", "qa_manager"),
+        )
         assert r.status_code == 409 and "not been submitted" in r.json()["detail"] and appended() == base
 
     def test_unknown_audit_is_404(self, client: TestClient, auth: Auth, world: World) -> None:
-        r = client.post("/v1/audits/8f2968e6-1666-529c-a4de-2edbbc200881/withdrawal", json={"reason": "r"},
-                        headers=auth("qa.manager", "qa_manager"))
+        r = client.post(
+            "/v1/audits/8f2968e6-1666-529c-a4de-2edbbc200881/withdrawal",
+            json={"reason": "r"},
+            headers=auth("qa.manager", "qa_manager"),
+        )
         assert r.status_code == 404
 
     def test_oversized_body_is_413(self, client: TestClient, auth: Auth) -> None:
-        r = client.post("/v1/staff", content=b"{" + b" " * 1_100_000 + b"}",
-                        headers={**auth("qa.manager", "qa_manager"), "Content-Type": "application/json"})
+        r = client.post(
+            "/v1/staff",
+            content=b"{" + b" " * 1_100_000 + b"}",
+            headers={**auth("qa.manager", "qa_manager"), "Content-Type": "application/json"},
+        )
         assert r.status_code == 413
 
 
 class TestIdempotencyAndConcurrency:
-    def test_a_retry_returns_the_first_answer_and_appends_nothing(self, client: TestClient, auth: Auth, world: World, appended) -> None:  # type: ignore[no-untyped-def]
+    def test_a_retry_returns_the_first_answer_and_appends_nothing(
+        self, client: TestClient, auth: Auth, world: World, appended
+    ) -> None:  # type: ignore[no-untyped-def]
         headers = {**auth("qa.manager", "qa_manager"), "Idempotency-Key": "allocate-424242"}
         cycle = world.cycle()
         first = client.post("/v1/audits", json=allocation(cycle), headers=headers)
@@ -197,30 +225,56 @@ class TestIdempotencyAndConcurrency:
 
     def test_keys_are_per_caller(self, client: TestClient, auth: Auth, world: World) -> None:
         cycle = world.cycle()
-        one = client.post("/v1/audits", json=allocation(cycle), headers={**auth("qa.manager", "qa_manager"), "Idempotency-Key": "same"})
-        two = client.post("/v1/audits", json=allocation(cycle), headers={**auth("qa.two", "qa_manager"), "Idempotency-Key": "same"})
+        one = client.post(
+            "/v1/audits",
+            json=allocation(cycle),
+            headers={**auth("qa.manager", "qa_manager"), "Idempotency-Key": "same"},
+        )
+        two = client.post(
+            "/v1/audits", json=allocation(cycle), headers={**auth("qa.two", "qa_manager"), "Idempotency-Key": "same"}
+        )
         assert one.json()["id"] != two.json()["id"]
 
     def test_if_match_guards_against_lost_updates(self, client: TestClient, auth: Auth, world: World, appended) -> None:  # type: ignore[no-untyped-def]
         audit = world.allocate(world.cycle())
         headers = auth("aud.mash", "auditor")
-        stale = client.post(f"/v1/audits/{audit}/submission", json=submission(world), headers={**headers, "If-Match": '"2"'})
+        stale = client.post(
+            f"/v1/audits/{audit}/submission", json=submission(world), headers={**headers, "If-Match": '"2"'}
+        )
         assert stale.status_code == 409 and "version 1, not 2" in stale.json()["detail"]
-        bad = client.post(f"/v1/audits/{audit}/submission", json=submission(world), headers={**headers, "If-Match": "soon"})
+        bad = client.post(
+            f"/v1/audits/{audit}/submission", json=submission(world), headers={**headers, "If-Match": "soon"}
+        )
         assert bad.status_code == 422 and bad.json()["field"] == "If-Match"
-        ok = client.post(f"/v1/audits/{audit}/submission", json=submission(world), headers={**headers, "If-Match": '"1"'})
+        ok = client.post(
+            f"/v1/audits/{audit}/submission", json=submission(world), headers={**headers, "If-Match": '"1"'}
+        )
         assert ok.status_code == 200 and ok.headers["ETag"] == '"3"'
 
 
 def test_openapi_documents_every_ledger_path(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ["/v1/staff", "/v1/cycles", "/v1/audits", "/v1/audits/{audit_id}/reallocation",
-                 "/v1/audits/{audit_id}/submission", "/v1/audits/{audit_id}/amendment",
-                 "/v1/audits/{audit_id}/reflective-discussion", "/v1/audits/{audit_id}/moderation",
-                 "/v1/audits/{audit_id}/withdrawal", "/v1/actions", "/v1/actions/{action_id}/progress",
-                 "/v1/actions/{action_id}/completion", "/v1/actions/{action_id}/due-date",
-                 "/v1/actions/{action_id}/cancellation", "/v1/meetings", "/v1/programme/specialist-audits",
-                 "/v1/programme/thematic-requests", "/v1/events", "/v1/streams/{aggregate_id}"]:
+    for path in [
+        "/v1/staff",
+        "/v1/cycles",
+        "/v1/audits",
+        "/v1/audits/{audit_id}/reallocation",
+        "/v1/audits/{audit_id}/submission",
+        "/v1/audits/{audit_id}/amendment",
+        "/v1/audits/{audit_id}/reflective-discussion",
+        "/v1/audits/{audit_id}/moderation",
+        "/v1/audits/{audit_id}/withdrawal",
+        "/v1/actions",
+        "/v1/actions/{action_id}/progress",
+        "/v1/actions/{action_id}/completion",
+        "/v1/actions/{action_id}/due-date",
+        "/v1/actions/{action_id}/cancellation",
+        "/v1/meetings",
+        "/v1/programme/specialist-audits",
+        "/v1/programme/thematic-requests",
+        "/v1/events",
+        "/v1/streams/{aggregate_id}",
+    ]:
         assert path in paths, path
 
 
@@ -228,3 +282,14 @@ def test_tools_list_the_domains_to_grade(client: TestClient) -> None:
     tools = {t["tool"]: t for t in client.get("/v1/tools").json()}
     assert len(tools["ten_domain"]["domains"]) == 10 and tools["ten_domain"]["sample_domains"] is True
     assert {d["domain"] for d in domain_findings()} == {d["id"] for d in tools["ten_domain"]["domains"]}
+
+
+def test_operations_endpoints(client: TestClient, auth: Auth, world: World) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"event_store": "ok"}
+    world.allocate(world.cycle())
+    client.get("/v1/events", headers=auth("qa.manager", "qa_manager"))
+    metrics = client.get("/metrics").text
+    assert 'qa_ledger_http_requests_total{method="GET",route="/v1/events",status="200"}' in metrics
+    assert "qa_ledger_events_appended_total" in metrics

@@ -50,7 +50,14 @@ def jwks_url(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
 
 def token(key: Any, algorithm: str = "RS256", **overrides: Any) -> str:
     now = int(time.time())
-    claims = {"sub": "qa.manager", "roles": ["qa_manager"], "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 300}
+    claims = {
+        "sub": "qa.manager",
+        "roles": ["qa_manager"],
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 300,
+    }
     claims.update(overrides)
     return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": "key-1"})
 
@@ -67,8 +74,13 @@ def test_a_token_from_the_issuer_is_accepted(verifier: TokenVerifier, signing_ke
 
 @pytest.mark.parametrize(
     ("overrides", "reason"),
-    [({"aud": "another-service"}, "(?i)audience"), ({"iss": "https://evil.example"}, "(?i)issuer"),
-     ({"exp": 1}, "(?i)expired"), ({"roles": []}, "roles"), ({"roles": ["overlord"]}, "overlord")],
+    [
+        ({"aud": "another-service"}, "(?i)audience"),
+        ({"iss": "https://evil.example"}, "(?i)issuer"),
+        ({"exp": 1}, "(?i)expired"),
+        ({"roles": []}, "roles"),
+        ({"roles": ["overlord"]}, "overlord"),
+    ],
 )
 def test_wrong_audience_issuer_expiry_or_roles_are_refused(
     verifier: TokenVerifier, signing_key: rsa.RSAPrivateKey, overrides: dict[str, Any], reason: str
@@ -95,7 +107,9 @@ def test_production_refuses_local_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         AuthSettings.from_env()
 
 
-def test_the_api_accepts_issuer_tokens(ledger: LedgerApplication, jwks_url: str, signing_key: rsa.RSAPrivateKey) -> None:
+def test_the_api_accepts_issuer_tokens(
+    ledger: LedgerApplication, jwks_url: str, signing_key: rsa.RSAPrivateKey
+) -> None:
     app = create_app(ledger, AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_url=jwks_url))
     with TestClient(app) as client:
         ok = client.get("/v1/events", headers={"Authorization": f"Bearer {token(signing_key)}"})

@@ -8,14 +8,13 @@ from datetime import date
 
 import psycopg
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
-from services.ledger.adapters.signing import CheckpointSigner, verify_signature
+from schemas.envelope import chain_hash
+from services.ledger.adapters.signing import verify_signature
 from services.ledger.adapters.store import eventsourcing_env
 from services.ledger.application import LedgerApplication
 from services.ledger.provision import provision
-from schemas.envelope import chain_hash
 from tests.support.postgres import fresh_schema
 from tests.support.stores import split_postgres_url, superuser
 from tests.support.world import World
@@ -56,9 +55,10 @@ def test_an_edited_event_fails_verification_at_its_position(world: World, databa
     target = position_of(world, "AuditSubmitted")
     tamper(
         database_url,
-        f"UPDATE {{table}} SET state = CAST(replace(CAST(state AS TEXT), 'Chronology', 'Chronicle') AS BLOB) WHERE rowid = {target}",
-        f"UPDATE {{table}} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'Chronology', 'Chronicle'), 'UTF8') "
-        f"WHERE notification_id = {target}",
+        "UPDATE {table} SET state = CAST(replace(CAST(state AS TEXT), 'Chronology', 'Chronicle') AS BLOB) "
+        f"WHERE rowid = {target}",
+        "UPDATE {table} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'Chronology', 'Chronicle'), "
+        f"'UTF8') WHERE notification_id = {target}",
     )
     result = world.ledger.verify_chain()
     assert not result.verified and result.first_failure == target
@@ -67,15 +67,20 @@ def test_an_edited_event_fails_verification_at_its_position(world: World, databa
 
 def test_a_deleted_event_fails_verification_at_the_next_one(world: World, database_url: str) -> None:
     target = position_of(world, "AuditAllocated")
-    tamper(database_url, f"DELETE FROM {{table}} WHERE rowid = {target}",
-           f"DELETE FROM {{table}} WHERE notification_id = {target}")
+    tamper(
+        database_url,
+        f"DELETE FROM {{table}} WHERE rowid = {target}",
+        f"DELETE FROM {{table}} WHERE notification_id = {target}",
+    )
     result = world.ledger.verify_chain()
     assert not result.verified and result.first_failure is not None and result.first_failure > target
     assert "removed or reordered" in (result.reason or "")
 
 
 @pytest.mark.parametrize("statement", ["UPDATE {table} SET topic = 'x'", "DELETE FROM {table}"])
-def test_the_database_refuses_to_change_events_even_for_its_owner(world: World, database_url: str, statement: str) -> None:
+def test_the_database_refuses_to_change_events_even_for_its_owner(
+    world: World, database_url: str, statement: str
+) -> None:
     with superuser(database_url) as (conn, table), pytest.raises(DB_REFUSALS, match="append-only"):
         conn.execute(statement.format(table=table))
     assert world.ledger.verify_chain().verified
@@ -103,10 +108,12 @@ def test_the_ledger_role_may_only_select_and_insert(postgres_database: str, cloc
         assert ledger.verify_chain().verified
         url, _ = split_postgres_url(app_url)
         with psycopg.connect(url, autocommit=True) as conn:
-            for statement in (f'UPDATE "{schema}".ledger_events SET topic = topic',
-                              f'DELETE FROM "{schema}".ledger_events',
-                              f'TRUNCATE "{schema}".ledger_events',
-                              f'DELETE FROM "{schema}".ledger_events_hashes'):
+            for statement in (
+                f'UPDATE "{schema}".ledger_events SET topic = topic',
+                f'DELETE FROM "{schema}".ledger_events',
+                f'TRUNCATE "{schema}".ledger_events',
+                f'DELETE FROM "{schema}".ledger_events_hashes',
+            ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(statement)
     finally:

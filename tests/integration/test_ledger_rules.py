@@ -12,8 +12,8 @@ import pytest
 
 from services.ledger import commands as c
 from services.ledger.application import LedgerApplication
-from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict, VersionConflict
 from services.ledger.application.core import CommandContext
+from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict, VersionConflict
 from tests.support.world import EH, MASH, NO_KEY, SOC, World, actor, domain_findings
 
 
@@ -36,7 +36,9 @@ def refused(world: World, error: type[Exception], match: str, call, *args, **kwa
 
 class TestCycleCalendar:
     def test_dates_are_derived_from_the_week_one_monday(self, world: World) -> None:
-        outcome = world.ledger.schedule_cycle(world.qa, c.ScheduleCycle(name="C4", week1_monday=date(2026, 11, 2)), NO_KEY)
+        outcome = world.ledger.schedule_cycle(
+            world.qa, c.ScheduleCycle(name="C4", week1_monday=date(2026, 11, 2)), NO_KEY
+        )
         assert outcome.body["audits_due_on"] == "2026-11-15"  # day 14
         assert outcome.body["moderation_week_starts"] == "2026-11-16"  # week 3
         assert outcome.body["hos_qa_findings_window_starts"] == "2026-11-23"  # week 4
@@ -68,8 +70,10 @@ class TestAllocation:
         data = world.ledger.read_stream(world.qa, audit_id)[0].data
         assert data["within_own_service_area"] is True and data["flagged_own_service_area"] is True
 
-    @pytest.mark.parametrize(("auditor", "area", "group"), [("eh.leader", EH, "early_help_team_leader"),
-                                                            ("lc.auditor", "adolescent", "leaving_care")])
+    @pytest.mark.parametrize(
+        ("auditor", "area", "group"),
+        [("eh.leader", EH, "early_help_team_leader"), ("lc.auditor", "adolescent", "leaving_care")],
+    )
     def test_exempt_groups_audit_their_own_area_unflagged(self, world: World, cycle, auditor, area, group) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle, auditor=auditor, case_area=area)
         data = world.ledger.read_stream(world.qa, audit_id)[0].data
@@ -83,21 +87,29 @@ class TestAllocation:
 
     def test_a_head_of_service_allocates_only_within_their_own_area(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         hos = actor("hos.soc")
-        own = c.AllocateAudit(auditor_id="aud.soc", child_ref="MOS-1", case_team="CIC 1", case_service_area=MASH, cycle_id=cycle)
+        own = c.AllocateAudit(
+            auditor_id="aud.soc", child_ref="MOS-1", case_team="CIC 1", case_service_area=MASH, cycle_id=cycle
+        )
         assert world.ledger.allocate_audit(hos, own, NO_KEY).status_code == 201
         other = own.model_copy(update={"auditor_id": "aud.mash"})
         refused(world, NotPermitted, "own service area", world.ledger.allocate_audit, hos, other, NO_KEY)
 
     def test_only_qa_manager_or_head_of_service_allocate(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
-        cmd = c.AllocateAudit(auditor_id="aud.soc", child_ref="MOS-1", case_team="CIC 1", case_service_area=MASH, cycle_id=cycle)
-        refused(world, NotPermitted, "needs one of the roles", world.ledger.allocate_audit, actor("tm.cic1"), cmd, NO_KEY)
+        cmd = c.AllocateAudit(
+            auditor_id="aud.soc", child_ref="MOS-1", case_team="CIC 1", case_service_area=MASH, cycle_id=cycle
+        )
+        refused(
+            world, NotPermitted, "needs one of the roles", world.ledger.allocate_audit, actor("tm.cic1"), cmd, NO_KEY
+        )
 
     def test_unknown_auditor_is_not_found(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         refused(world, NotFound, "not registered", world.allocate, cycle, "nobody.here")
 
     def test_reallocation_records_the_reason_and_moves_the_audit(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle, auditor="aud.mash")
-        world.ledger.reallocate_audit(world.qa, audit_id, c.ReallocateAudit(auditor_id="aud.soc", reason="Auditor on leave"), NO_KEY)
+        world.ledger.reallocate_audit(
+            world.qa, audit_id, c.ReallocateAudit(auditor_id="aud.soc", reason="Auditor on leave"), NO_KEY
+        )
         event = world.ledger.read_stream(world.qa, audit_id)[-1]
         assert event.type == "AuditReallocated" and event.data["reason"] == "Auditor on leave"
         assert event.data["from_auditor_id"] == "aud.mash" and event.data["flagged_own_service_area"] is True
@@ -132,19 +144,42 @@ class TestSubmission:
     def test_practice_period_must_run_forwards_and_not_into_the_future(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
         t = world.today
-        refused(world, InvalidCommand, "before practice_period.from", world.submit, audit_id, "aud.mash", "good",
-                practice_period_from=t - timedelta(days=10), practice_period_to=t - timedelta(days=20))
-        refused(world, InvalidCommand, "after the submission date", world.submit, audit_id, "aud.mash", "good",
-                practice_period_to=t + timedelta(days=1))
+        refused(
+            world,
+            InvalidCommand,
+            "before practice_period.from",
+            world.submit,
+            audit_id,
+            "aud.mash",
+            "good",
+            practice_period_from=t - timedelta(days=10),
+            practice_period_to=t - timedelta(days=20),
+        )
+        refused(
+            world,
+            InvalidCommand,
+            "after the submission date",
+            world.submit,
+            audit_id,
+            "aud.mash",
+            "good",
+            practice_period_to=t + timedelta(days=1),
+        )
 
     def test_every_domain_of_the_tool_needs_a_finding_and_grade(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
         findings = domain_findings()
-        refused(world, InvalidCommand, "missing", world.submit, audit_id, "aud.mash", "good", domain_findings=findings[:-1])
+        refused(
+            world, InvalidCommand, "missing", world.submit, audit_id, "aud.mash", "good", domain_findings=findings[:-1]
+        )
         bogus = [*findings, {"domain": "astrology", "grade": "good", "finding": "x"}]
-        refused(world, InvalidCommand, "not a domain", world.submit, audit_id, "aud.mash", "good", domain_findings=bogus)
+        refused(
+            world, InvalidCommand, "not a domain", world.submit, audit_id, "aud.mash", "good", domain_findings=bogus
+        )
         ungraded = [{**findings[0], "grade": None}, *findings[1:]]
-        refused(world, InvalidCommand, "needs a grade", world.submit, audit_id, "aud.mash", "good", domain_findings=ungraded)
+        refused(
+            world, InvalidCommand, "needs a grade", world.submit, audit_id, "aud.mash", "good", domain_findings=ungraded
+        )
 
     def test_submitting_twice_is_a_conflict(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
@@ -172,13 +207,29 @@ class TestCorrections:
     def test_an_amendment_must_change_something(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
         world.submit(audit_id)
-        refused(world, InvalidCommand, "at least one field", world.ledger.amend_audit, actor("aud.mash"), audit_id,
-                c.AmendAudit(reason="nothing"), NO_KEY)
+        refused(
+            world,
+            InvalidCommand,
+            "at least one field",
+            world.ledger.amend_audit,
+            actor("aud.mash"),
+            audit_id,
+            c.AmendAudit(reason="nothing"),
+            NO_KEY,
+        )
 
     def test_withdrawal_needs_the_qa_manager_and_stops_further_work(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
-        refused(world, NotPermitted, "roles", world.ledger.withdraw_audit, actor("hos.soc"), audit_id,
-                c.WithdrawAudit(reason="x"), NO_KEY)
+        refused(
+            world,
+            NotPermitted,
+            "roles",
+            world.ledger.withdraw_audit,
+            actor("hos.soc"),
+            audit_id,
+            c.WithdrawAudit(reason="x"),
+            NO_KEY,
+        )
         world.ledger.withdraw_audit(world.qa, audit_id, c.WithdrawAudit(reason="Case closed before audit"), NO_KEY)
         refused(world, StateConflict, "withdrawn", world.submit, audit_id)
 
@@ -196,18 +247,31 @@ class TestReflectiveDiscussion:
         audit_id = world.allocate(cycle)
         world.submit(audit_id)
         cmd = c.RecordReflectiveDiscussion(
-            held_on=world.today, notes="n",
-            participants=[{"participant_id": "sw.cic1", "capacity": "allocated_practitioner"},
-                          {"participant_id": "aud.mash", "capacity": "auditor"}],
+            held_on=world.today,
+            notes="n",
+            participants=[
+                {"participant_id": "sw.cic1", "capacity": "allocated_practitioner"},
+                {"participant_id": "aud.mash", "capacity": "auditor"},
+            ],
         )
-        refused(world, InvalidCommand, "practitioner manager", world.ledger.record_reflective_discussion,
-                actor("tm.cic1"), audit_id, cmd, NO_KEY)
+        refused(
+            world,
+            InvalidCommand,
+            "practitioner manager",
+            world.ledger.record_reflective_discussion,
+            actor("tm.cic1"),
+            audit_id,
+            cmd,
+            NO_KEY,
+        )
 
     def test_inadequate_needs_the_service_manager_present_and_logging(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
         world.submit(audit_id, grade="inadequate")
         refused(world, NotPermitted, "Service Manager", world.discuss, audit_id, "tm.cic1", with_service_manager=True)
-        refused(world, InvalidCommand, "a service_manager must be among the participants", world.discuss, audit_id, "sm.soc")
+        refused(
+            world, InvalidCommand, "a service_manager must be among the participants", world.discuss, audit_id, "sm.soc"
+        )
         world.discuss(audit_id, "sm.soc", with_service_manager=True)
         data = world.ledger.read_stream(world.qa, audit_id)[-1].data
         assert data["logged_by_capacity"] == "service_manager" and data["service_manager_present"] is True
@@ -248,8 +312,13 @@ class TestActions:
         from pydantic import ValidationError
 
         with pytest.raises(ValidationError, match="measure_of_success"):
-            c.AgreeAction(owner_id="tm.cic1", description="d", due_on=date(2027, 1, 1),
-                          source_kind="moderation", source_id=uuid4())  # type: ignore[call-arg]
+            c.AgreeAction(
+                owner_id="tm.cic1",
+                description="d",
+                due_on=date(2027, 1, 1),
+                source_kind="moderation",
+                source_id=uuid4(),
+            )  # type: ignore[call-arg]
 
     def test_due_date_cannot_be_in_the_past(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
@@ -262,13 +331,31 @@ class TestActions:
         world.submit(audit_id)
         world.discuss(audit_id)
         action_id = world.agree_action(audit_id, owner="sw.cic1")
-        refused(world, NotPermitted, "owner", world.ledger.note_action_progress, actor("aud.soc"), action_id,
-                c.NoteActionProgress(note="x"), NO_KEY)
+        refused(
+            world,
+            NotPermitted,
+            "owner",
+            world.ledger.note_action_progress,
+            actor("aud.soc"),
+            action_id,
+            c.NoteActionProgress(note="x"),
+            NO_KEY,
+        )
         world.ledger.note_action_progress(actor("sw.cic1"), action_id, c.NoteActionProgress(note="Drafted"), NO_KEY)
         world.ledger.note_action_progress(actor("sm.soc"), action_id, c.NoteActionProgress(note="Checked"), NO_KEY)
-        world.ledger.complete_action(actor("tm.cic1"), action_id, c.CompleteAction(outcome="Chronology current"), NO_KEY)
-        refused(world, StateConflict, "completed", world.ledger.cancel_action, actor("tm.cic1"), action_id,
-                c.CancelAction(reason="x"), NO_KEY)
+        world.ledger.complete_action(
+            actor("tm.cic1"), action_id, c.CompleteAction(outcome="Chronology current"), NO_KEY
+        )
+        refused(
+            world,
+            StateConflict,
+            "completed",
+            world.ledger.cancel_action,
+            actor("tm.cic1"),
+            action_id,
+            c.CancelAction(reason="x"),
+            NO_KEY,
+        )
 
     def test_due_date_change_is_a_correction_with_a_reason(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
@@ -276,17 +363,32 @@ class TestActions:
         world.discuss(audit_id)
         action_id = world.agree_action(audit_id)
         new_due = world.today + timedelta(days=30)
-        world.ledger.change_action_due_date(actor("tm.cic1"), action_id,
-                                            c.ChangeActionDueDate(due_on=new_due, reason="Family on holiday"), NO_KEY)
+        world.ledger.change_action_due_date(
+            actor("tm.cic1"), action_id, c.ChangeActionDueDate(due_on=new_due, reason="Family on holiday"), NO_KEY
+        )
         data = world.ledger.read_stream(world.qa, action_id)[-1].data
         assert data["due_on"] == new_due.isoformat() and data["reason"] == "Family on holiday"
 
 
 class TestMeetingsAndProgramme:
     def test_hos_qa_meeting_must_invite_the_pdl(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
-        cmd = c.RecordMeeting(kind="hos_qa", focus="performance_data", cycle_id=cycle, service_area=SOC,
-                              held_on=world.today, attendee_ids=["hos.soc", "sm.soc"])
-        refused(world, InvalidCommand, "Practice Development Leader", world.ledger.record_meeting, actor("hos.soc"), cmd, NO_KEY)
+        cmd = c.RecordMeeting(
+            kind="hos_qa",
+            focus="performance_data",
+            cycle_id=cycle,
+            service_area=SOC,
+            held_on=world.today,
+            attendee_ids=["hos.soc", "sm.soc"],
+        )
+        refused(
+            world,
+            InvalidCommand,
+            "Practice Development Leader",
+            world.ledger.record_meeting,
+            actor("hos.soc"),
+            cmd,
+            NO_KEY,
+        )
         ok = cmd.model_copy(update={"invitee_ids": ["pdl.soc"]})
         meeting = world.ledger.record_meeting(actor("hos.soc"), ok, NO_KEY)
         data = world.ledger.read_stream(world.qa, UUID(meeting.body["id"]))[0].data
@@ -294,24 +396,45 @@ class TestMeetingsAndProgramme:
         assert data["invitee_ids"] == ["hos.soc", "pdl.soc", "sm.soc"]
 
     def test_a_findings_meeting_outside_weeks_four_and_five_is_flagged(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
-        cmd = c.RecordMeeting(kind="hos_qa", focus="audit_findings", cycle_id=cycle, service_area=SOC,
-                              held_on=world.today, attendee_ids=["hos.soc", "pdl.soc"])
+        cmd = c.RecordMeeting(
+            kind="hos_qa",
+            focus="audit_findings",
+            cycle_id=cycle,
+            service_area=SOC,
+            held_on=world.today,
+            attendee_ids=["hos.soc", "pdl.soc"],
+        )
         meeting = world.ledger.record_meeting(world.qa, cmd, NO_KEY)
         data = world.ledger.read_stream(world.qa, UUID(meeting.body["id"]))[0].data
         assert data["cycle_week"] == 1 and data["in_expected_week"] is False
 
     def test_a_head_of_service_records_only_their_own_areas_meeting(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
-        cmd = c.RecordMeeting(kind="hos_qa", focus="performance_data", cycle_id=cycle, service_area=MASH,
-                              held_on=world.today, attendee_ids=["hos.soc", "pdl.soc"])
+        cmd = c.RecordMeeting(
+            kind="hos_qa",
+            focus="performance_data",
+            cycle_id=cycle,
+            service_area=MASH,
+            held_on=world.today,
+            attendee_ids=["hos.soc", "pdl.soc"],
+        )
         refused(world, NotPermitted, "own service area", world.ledger.record_meeting, actor("hos.soc"), cmd, NO_KEY)
 
     def test_specialist_audits_need_at_least_nine(self, world: World) -> None:
-        cmd = c.ScheduleSpecialistAudit(month="2027-04", topic="Private fostering", external_auditor_id="ext.auditor", minimum_audits=8)
+        cmd = c.ScheduleSpecialistAudit(
+            month="2027-04", topic="Private fostering", external_auditor_id="ext.auditor", minimum_audits=8
+        )
         refused(world, InvalidCommand, "at least 9", world.ledger.schedule_specialist_audit, world.qa, cmd, NO_KEY)
         ok = world.ledger.schedule_specialist_audit(world.qa, cmd.model_copy(update={"minimum_audits": 9}), NO_KEY)
         assert ok.body["financial_year"] == "2027-28"
-        refused(world, StateConflict, "already scheduled", world.ledger.schedule_specialist_audit, world.qa,
-                cmd.model_copy(update={"minimum_audits": 9}), NO_KEY)
+        refused(
+            world,
+            StateConflict,
+            "already scheduled",
+            world.ledger.schedule_specialist_audit,
+            world.qa,
+            cmd.model_copy(update={"minimum_audits": 9}),
+            NO_KEY,
+        )
 
     def test_only_the_assistant_director_requests_thematic_audits(self, world: World) -> None:
         cmd = c.RequestThematicAudit(topic="Neglect", rationale="Recurring theme in moderation")
@@ -321,7 +444,9 @@ class TestMeetingsAndProgramme:
 
 class TestIdempotencyAndConcurrency:
     def test_a_retry_returns_the_first_answer_and_appends_nothing(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
-        cmd = c.AllocateAudit(auditor_id="aud.mash", child_ref="MOS-5", case_team="CIC 1", case_service_area=SOC, cycle_id=cycle)
+        cmd = c.AllocateAudit(
+            auditor_id="aud.mash", child_ref="MOS-5", case_team="CIC 1", case_service_area=SOC, cycle_id=cycle
+        )
         ctx = CommandContext(idempotency_key="alloc-1", fingerprint="f1")
         first = world.ledger.allocate_audit(world.qa, cmd, ctx)
         head = world.ledger.recorder.max_notification_id()
@@ -330,16 +455,35 @@ class TestIdempotencyAndConcurrency:
         assert world.ledger.recorder.max_notification_id() == head
 
     def test_reusing_a_key_for_a_different_request_is_a_conflict(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
-        cmd = c.AllocateAudit(auditor_id="aud.mash", child_ref="MOS-5", case_team="CIC 1", case_service_area=SOC, cycle_id=cycle)
+        cmd = c.AllocateAudit(
+            auditor_id="aud.mash", child_ref="MOS-5", case_team="CIC 1", case_service_area=SOC, cycle_id=cycle
+        )
         world.ledger.allocate_audit(world.qa, cmd, CommandContext(idempotency_key="k", fingerprint="f1"))
-        refused(world, StateConflict, "different request", world.ledger.allocate_audit, world.qa, cmd,
-                CommandContext(idempotency_key="k", fingerprint="f2"))
+        refused(
+            world,
+            StateConflict,
+            "different request",
+            world.ledger.allocate_audit,
+            world.qa,
+            cmd,
+            CommandContext(idempotency_key="k", fingerprint="f2"),
+        )
 
     def test_stale_if_match_is_a_version_conflict(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
-        refused(world, VersionConflict, "version 1, not 3", world.ledger.submit_audit, actor("aud.mash"), audit_id,
-                world.submit_command(), CommandContext(expected_version=3))
-        world.ledger.submit_audit(actor("aud.mash"), audit_id, world.submit_command(), CommandContext(expected_version=1))
+        refused(
+            world,
+            VersionConflict,
+            "version 1, not 3",
+            world.ledger.submit_audit,
+            actor("aud.mash"),
+            audit_id,
+            world.submit_command(),
+            CommandContext(expected_version=3),
+        )
+        world.ledger.submit_audit(
+            actor("aud.mash"), audit_id, world.submit_command(), CommandContext(expected_version=1)
+        )
 
     def test_two_writers_racing_on_one_audit_one_wins(self, world: World, cycle, database_url: str, clock) -> None:  # type: ignore[no-untyped-def]
         from services.ledger.adapters.store import eventsourcing_env

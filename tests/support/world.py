@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from services.ledger import commands as c
-from services.ledger.application import Actor, CommandContext, LedgerApplication
 from schemas.audit_tools import load_tool
 from schemas.vocabulary import Role, ServiceArea
+from services.ledger import commands as c
+from services.ledger.application import Actor, CommandContext, LedgerApplication
 
 SOC = ServiceArea.SUPPORTING_OUR_CHILDREN
 MASH = ServiceArea.MASH_ASSESSMENT
@@ -91,8 +91,12 @@ class World:
         **extra: Any,
     ) -> UUID:
         cmd = c.AllocateAudit(
-            auditor_id=auditor, child_ref=child_ref, case_team=case_team, case_service_area=case_area,
-            cycle_id=cycle_id, **extra,
+            auditor_id=auditor,
+            child_ref=child_ref,
+            case_team=case_team,
+            case_service_area=case_area,
+            cycle_id=cycle_id,
+            **extra,
         )
         return UUID(self.ledger.allocate_audit(self.qa, cmd, NO_KEY).body["id"])
 

@@ -6,12 +6,12 @@ import json
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from services.ledger.domain import INTERNAL_AGGREGATES, PUBLISHED_AGGREGATES
-from services.ledger.envelopes import PUBLISHED_TOPICS, published_event_classes
 from schemas.audit_tools import all_tools
 from schemas.envelope import EventEnvelope, chain_hash
 from schemas.events import EVENT_TYPES
 from schemas.generate import JSON_DIR, rendered
+from services.ledger.domain import INTERNAL_AGGREGATES, PUBLISHED_AGGREGATES
+from services.ledger.envelopes import PUBLISHED_TOPICS, published_event_classes
 
 
 def test_committed_json_schemas_match_the_models() -> None:
@@ -34,30 +34,71 @@ def test_internal_records_are_not_in_the_contract() -> None:
 
 def test_every_payload_has_an_aggregate_type_and_version() -> None:
     for name, model in EVENT_TYPES.items():
-        assert model.aggregate_type in {"StaffMember", "AuditCycle", "Audit", "Action", "Meeting", "Programme", "Notification"}, name
+        assert model.aggregate_type in {
+            "StaffMember",
+            "AuditCycle",
+            "Audit",
+            "Action",
+            "Meeting",
+            "Programme",
+            "Notification",
+        }, name
         assert model.schema_version >= 1 and model.__doc__, name
 
 
 def test_envelope_uses_cloudevents_names_and_round_trips() -> None:
     envelope = EventEnvelope(
-        id=uuid4(), type="AuditWithdrawn", subject="s", time=datetime.now(UTC), dataschema="urn:x",
-        schemaversion=1, aggregatetype="Audit", aggregateid=uuid4(), aggregateversion=2, position=7,
-        occurredat=datetime.now(UTC), recordedat=datetime.now(UTC), actorid="qa.manager",
-        actorrole="qa_manager", correlationid="c", data={"reason": "Allocated in error"},
+        id=uuid4(),
+        type="AuditWithdrawn",
+        subject="s",
+        time=datetime.now(UTC),
+        dataschema="urn:x",
+        schemaversion=1,
+        aggregatetype="Audit",
+        aggregateid=uuid4(),
+        aggregateversion=2,
+        position=7,
+        occurredat=datetime.now(UTC),
+        recordedat=datetime.now(UTC),
+        actorid="qa.manager",
+        actorrole="qa_manager",
+        correlationid="c",
+        data={"reason": "Allocated in error"},
     )
     again = EventEnvelope.model_validate_json(envelope.model_dump_json())
     assert again == envelope and again.payload().reason == "Allocated in error"  # type: ignore[attr-defined]
-    extensions = set(json.loads(envelope.model_dump_json())) - {"specversion", "id", "source", "type", "subject",
-                                                                 "time", "datacontenttype", "dataschema", "data"}
+    extensions = set(json.loads(envelope.model_dump_json())) - {
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "subject",
+        "time",
+        "datacontenttype",
+        "dataschema",
+        "data",
+    }
     assert all(name.isalnum() and name.islower() for name in extensions), extensions
 
 
 def test_chain_hash_covers_the_envelope_and_the_previous_hash() -> None:
     envelope = EventEnvelope(
-        id=uuid4(), type="AuditWithdrawn", subject="s", time=datetime.now(UTC), dataschema="urn:x",
-        schemaversion=1, aggregatetype="Audit", aggregateid=uuid4(), aggregateversion=2, position=7,
-        occurredat=datetime.now(UTC), recordedat=datetime.now(UTC), actorid="a", actorrole="qa_manager",
-        correlationid="c", data={"reason": "r"},
+        id=uuid4(),
+        type="AuditWithdrawn",
+        subject="s",
+        time=datetime.now(UTC),
+        dataschema="urn:x",
+        schemaversion=1,
+        aggregatetype="Audit",
+        aggregateid=uuid4(),
+        aggregateversion=2,
+        position=7,
+        occurredat=datetime.now(UTC),
+        recordedat=datetime.now(UTC),
+        actorid="a",
+        actorrole="qa_manager",
+        correlationid="c",
+        data={"reason": "r"},
     )
     h = chain_hash(envelope, "00")
     assert h != chain_hash(envelope, "01")

@@ -107,17 +107,19 @@ class PostgresLedgerRecorder(HashChain, PostgresApplicationRecorder):
         self.hashes = SQL("{0}.{1}").format(schema, hashes)
         guard = Identifier(f"{self.events_table_name}_append_only")
         self.sql_create_statements += [
-            SQL("CREATE TABLE IF NOT EXISTS {0} (position bigint PRIMARY KEY, hash text NOT NULL, prevhash text)").format(
-                self.hashes
-            ),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} (position bigint PRIMARY KEY, hash text NOT NULL, prevhash text)"
+            ).format(self.hashes),
             SQL(
                 "CREATE OR REPLACE FUNCTION {0}.{1}() RETURNS trigger LANGUAGE plpgsql AS "
                 "$$BEGIN RAISE EXCEPTION 'the QA ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME; END$$"
             ).format(schema, guard),
         ]
         for table in (self.events_table_name, f"{self.events_table_name}_hashes"):
-            for name, when in (("no_change", "BEFORE UPDATE OR DELETE ON {s}.{t} FOR EACH ROW"),
-                               ("no_truncate", "BEFORE TRUNCATE ON {s}.{t} FOR EACH STATEMENT")):
+            for name, when in (
+                ("no_change", "BEFORE UPDATE OR DELETE ON {s}.{t} FOR EACH ROW"),
+                ("no_truncate", "BEFORE TRUNCATE ON {s}.{t} FOR EACH STATEMENT"),
+            ):
                 self.sql_create_statements.append(
                     SQL("CREATE OR REPLACE TRIGGER {n} " + when + " EXECUTE FUNCTION {s}.{g}()").format(
                         n=Identifier(f"{table}_{name}"), s=schema, t=Identifier(table), g=guard

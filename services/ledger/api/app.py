@@ -9,6 +9,7 @@ from services.ledger.application import LedgerApplication
 from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict
 from services.platform.auth import AuthSettings, TokenVerifier
 from services.platform.http import install_middleware
+from services.platform.operations import EVENTS_APPENDED, install_operations
 from services.platform.problems import install_problem_handlers
 
 ERRORS: dict[type[Exception], tuple[int, str]] = {
@@ -47,7 +48,10 @@ def attach_ledger(app: FastAPI, ledger: LedgerApplication, auth: AuthSettings) -
     app.state.verifier = TokenVerifier(auth)
     install_middleware(app)
     install_problem_handlers(app, ERRORS)
+    install_operations(app, {"event_store": lambda: store_ready(ledger)})
+    ledger.after_commit.append(EVENTS_APPENDED.inc)
 
-    @app.get("/healthz", tags=["operations"], include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+
+def store_ready(ledger: LedgerApplication) -> str | None:
+    ledger.recorder.max_notification_id()  # raises if the store does not answer
+    return None

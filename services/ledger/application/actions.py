@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from schemas.vocabulary import ActionSourceKind, MeetingKind, Role
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import Action, Audit, Meeting
 from services.ledger.domain.errors import InvalidCommand, NotPermitted, StateConflict
-from schemas.vocabulary import ActionSourceKind, MeetingKind, Role
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,8 +52,12 @@ class ActionUseCases(LedgerCore):
 
         return self.execute(actor, "agree_action", ctx, decide)
 
-    def note_action_progress(self, actor: Actor, action_id: UUID, cmd: NoteActionProgress, ctx: CommandContext) -> Outcome:
-        return self.update_action(actor, action_id, ctx, lambda a: a.note_progress(note=cmd.note, noted_on=self.today()))
+    def note_action_progress(
+        self, actor: Actor, action_id: UUID, cmd: NoteActionProgress, ctx: CommandContext
+    ) -> Outcome:
+        return self.update_action(
+            actor, action_id, ctx, lambda a: a.note_progress(note=cmd.note, noted_on=self.today())
+        )
 
     def complete_action(self, actor: Actor, action_id: UUID, cmd: CompleteAction, ctx: CommandContext) -> Outcome:
         return self.update_action(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from schemas.audit_tools import UnknownToolVersion, load_tool
+from schemas.vocabulary import AuditTool, ParticipantCapacity, Role, ServiceArea
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import Audit, AuditCycle, Programme, StaffMember
 from services.ledger.domain.audit import Placement
 from services.ledger.domain.calendar import financial_year
 from services.ledger.domain.errors import InvalidCommand, NotPermitted
-from schemas.audit_tools import UnknownToolVersion, load_tool
-from schemas.vocabulary import AuditTool, ParticipantCapacity, Role, ServiceArea
 
 if TYPE_CHECKING:
     from datetime import date

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from eventsourcing.application import AggregateNotFoundError, Application, Recording
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 
+from schemas.envelope import chain_hash
+from schemas.vocabulary import Role
 from services.ledger.domain import IdempotentRequest, StaffMember
 from services.ledger.domain.base import LedgerAggregate, Stamp, stamp_cvar
 from services.ledger.domain.errors import NotFound, NotPermitted, StateConflict, VersionConflict
 from services.ledger.domain.permissions import COMMANDS
 from services.ledger.envelopes import PUBLISHED_TOPICS, to_envelope
-from schemas.envelope import chain_hash
-from schemas.vocabulary import Role
 
 if TYPE_CHECKING:
     from eventsourcing.domain import BaseAggregate
@@ -215,7 +215,9 @@ class LedgerCore(Application[UUID]):
         try:
             member = self.staff(actor.id)
         except NotFound:
-            raise NotPermitted(f"'{actor.id}' is not a registered staff member, so has no team or service area") from None
+            raise NotPermitted(
+                f"'{actor.id}' is not a registered staff member, so has no team or service area"
+            ) from None
         if not member.active:
             raise NotPermitted(f"'{actor.id}' has left and can no longer act")
         return member

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from schemas.vocabulary import AuditorGroup, Role
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import AuditCycle, Programme
 from services.ledger.domain.calendar import financial_year
 from services.ledger.domain.errors import InvalidCommand, StateConflict
-from schemas.vocabulary import AuditorGroup, Role
 
 if TYPE_CHECKING:
     from datetime import date

@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from schemas.envelope import SOURCE, chain_hash
 from services.ledger.application.core import Actor, LedgerCore
 from services.ledger.envelopes import PUBLISHED_TOPICS, to_envelope
-from schemas.envelope import SOURCE, chain_hash
 
 if TYPE_CHECKING:
     from services.ledger.adapters.signing import CheckpointSigner
@@ -30,7 +30,9 @@ class Verification:
 class IntegrityQueries(LedgerCore):
     signer: CheckpointSigner | None = None
 
-    def verify_chain(self, actor: Actor | None = None, from_position: int = 0, expected_prevhash: str | None = None) -> Verification:
+    def verify_chain(
+        self, actor: Actor | None = None, from_position: int = 0, expected_prevhash: str | None = None
+    ) -> Verification:
         """Walk the published events from a position, recomputing each link; name the first bad one.
 
         From 0 the first link must have no predecessor; from a checkpoint, pass its hash.

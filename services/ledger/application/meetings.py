@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from schemas.vocabulary import MeetingKind, Role
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import AuditCycle, Meeting, NotificationReceipt
 from services.ledger.domain.errors import InvalidCommand, NotPermitted
-from schemas.vocabulary import MeetingKind, Role
 
 if TYPE_CHECKING:
     from services.ledger.commands import RecordMeeting, RecordNotificationDelivered

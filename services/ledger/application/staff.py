@@ -9,8 +9,8 @@ from services.ledger.domain import StaffMember
 from services.ledger.domain.errors import StateConflict
 
 if TYPE_CHECKING:
-    from services.ledger.commands import ChangeStaffRoles, RecordStaffLeaving, RegisterStaff
     from schemas.vocabulary import Role
+    from services.ledger.commands import ChangeStaffRoles, RecordStaffLeaving, RegisterStaff
 
 
 class StaffUseCases(LedgerCore):

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
+from schemas.vocabulary import AuditorGroup, Grade, ParticipantCapacity, ServiceArea
 from services.ledger.domain.base import LedgerAggregate
 from services.ledger.domain.calendar import months_before
 from services.ledger.domain.errors import InvalidCommand, NotPermitted, StateConflict
-from schemas.vocabulary import AuditorGroup, Grade, ParticipantCapacity, ServiceArea
 
 if TYPE_CHECKING:
     from datetime import date

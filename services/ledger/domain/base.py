@@ -22,7 +22,7 @@ class Stamp:
     causation_id: str | None = None
 
 
-stamp_cvar: ContextVar[Stamp] = ContextVar("stamp", default=Stamp())
+stamp_cvar: ContextVar[Stamp] = ContextVar("stamp", default=Stamp())  # noqa: B039 (Stamp is frozen)
 
 
 def derived_id(kind: str, *parts: Any) -> UUID:

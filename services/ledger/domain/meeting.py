@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
+from schemas.vocabulary import MeetingFocus, MeetingKind
 from services.ledger.domain.base import LedgerAggregate
 from services.ledger.domain.errors import InvalidCommand
-from schemas.vocabulary import MeetingFocus, MeetingKind
 
 if TYPE_CHECKING:
     from datetime import date

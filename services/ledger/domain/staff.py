@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.domain import event
 
+from schemas.vocabulary import CROSS_SERVICE_EXEMPT_GROUPS, AuditorGroup, Role, ServiceArea
 from services.ledger.domain.base import LedgerAggregate, derived_id
 from services.ledger.domain.errors import StateConflict
-from schemas.vocabulary import CROSS_SERVICE_EXEMPT_GROUPS, AuditorGroup, Role, ServiceArea
 
 if TYPE_CHECKING:
     from datetime import date

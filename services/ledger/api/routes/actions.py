@@ -20,12 +20,16 @@ def agree(body: c.AgreeAction, ledger: LedgerDep, actor: ActorDep, ctx: CommandD
 
 
 @router.post("/{action_id}/progress", summary="Note progress (owner or a manager above them)")
-def progress(action_id: UUID, body: c.NoteActionProgress, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep) -> JSONResponse:
+def progress(
+    action_id: UUID, body: c.NoteActionProgress, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep
+) -> JSONResponse:
     return respond(ledger.note_action_progress(actor, action_id, body, ctx))
 
 
 @router.post("/{action_id}/completion", summary="Complete an action, saying what difference it made")
-def complete(action_id: UUID, body: c.CompleteAction, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep) -> JSONResponse:
+def complete(
+    action_id: UUID, body: c.CompleteAction, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep
+) -> JSONResponse:
     return respond(ledger.complete_action(actor, action_id, body, ctx))
 
 

@@ -21,7 +21,9 @@ def allocate(body: c.AllocateAudit, ledger: LedgerDep, actor: ActorDep, ctx: Com
 
 
 @router.post("/{audit_id}/reallocation", summary="Move an unsubmitted audit to another auditor")
-def reallocate(audit_id: UUID, body: c.ReallocateAudit, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep) -> JSONResponse:
+def reallocate(
+    audit_id: UUID, body: c.ReallocateAudit, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep
+) -> JSONResponse:
     return respond(ledger.reallocate_audit(actor, audit_id, body, ctx))
 
 
@@ -48,10 +50,14 @@ def reflective_discussion(
 
 
 @router.post("/{audit_id}/moderation", summary="Moderate a submitted audit (QA Manager or PSW)")
-def moderate(audit_id: UUID, body: c.ModerateAudit, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep) -> JSONResponse:
+def moderate(
+    audit_id: UUID, body: c.ModerateAudit, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep
+) -> JSONResponse:
     return respond(ledger.moderate_audit(actor, audit_id, body, ctx))
 
 
 @router.post("/{audit_id}/withdrawal", summary="Withdraw an audit, with a reason (QA Manager)")
-def withdraw(audit_id: UUID, body: c.WithdrawAudit, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep) -> JSONResponse:
+def withdraw(
+    audit_id: UUID, body: c.WithdrawAudit, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep
+) -> JSONResponse:
     return respond(ledger.withdraw_audit(actor, audit_id, body, ctx))

@@ -20,7 +20,9 @@ def schedule_cycle(body: c.ScheduleCycle, ledger: LedgerDep, actor: ActorDep, ct
 
 
 @router.post("/cycles/{cycle_id}/closure", summary="Close an audit cycle (QA Manager)")
-def close_cycle(cycle_id: UUID, body: c.CloseCycle, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep) -> JSONResponse:
+def close_cycle(
+    cycle_id: UUID, body: c.CloseCycle, ledger: LedgerDep, actor: ActorDep, ctx: CommandDep
+) -> JSONResponse:
     return respond(ledger.close_cycle(actor, cycle_id, body, ctx))
 
 

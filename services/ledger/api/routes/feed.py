@@ -6,9 +6,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from services.ledger.api.deps import ActorDep, LedgerDep
 from schemas.audit_tools import all_tools
 from schemas.envelope import KAFKA_TOPIC, EventEnvelope
+from services.ledger.api.deps import ActorDep, LedgerDep
 
 router = APIRouter(tags=["event feed"])
 
