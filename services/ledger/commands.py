@@ -35,6 +35,8 @@ from schemas.vocabulary import (
 )
 
 Team = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# Casework dates, bounded so that date arithmetic (cycle weeks, 6-month windows) cannot overflow.
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
 
 
 class Command(BaseModel):
@@ -77,13 +79,13 @@ class ChangeStaffRoles(Command):
 
 
 class RecordStaffLeaving(Command):
-    left_on: date
+    left_on: Day
     reason: ShortText
 
 
 class ScheduleCycle(Command):
     name: ShortText = Field(examples=["Cycle 3 2026/27"])
-    week1_monday: date = Field(description="The Monday of week 1; every other date is derived.")
+    week1_monday: Day = Field(description="The Monday of week 1; every other date is derived.")
 
 
 class CloseCycle(Command):
@@ -99,7 +101,7 @@ class AllocateAudit(Command):
     tool_version: int | None = Field(default=None, description="Defaults to the tool's latest version.")
     cycle_id: UUID | None = None
     specialist_audit_id: UUID | None = None
-    due_on: date | None = Field(default=None, description="Required outside a cycle; in a cycle, day 14.")
+    due_on: Day | None = Field(default=None, description="Required outside a cycle; in a cycle, day 14.")
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -127,8 +129,23 @@ class ReallocateAudit(Command):
 
 
 class SubmitAudit(Command):
-    practice_period_from: date
-    practice_period_to: date
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "practice_period_from": "2026-06-01",
+                "practice_period_to": "2026-11-20",
+                "summary": "Practice is child-centred; the plan is reviewed on time.",
+                "strengths": "The child's voice is clear throughout the record.",
+                "areas_for_development": "The chronology has not been updated since the strategy meeting.",
+                "domain_findings": [{"domain": "voice_of_child", "grade": "good", "finding": "Direct work recorded"}],
+                "overall_grade": "good",
+                "practitioners_audited": ["alex.sw"],
+            }
+        }
+    )
+
+    practice_period_from: Day
+    practice_period_to: Day
     extended_period_reason: ShortText | None = Field(
         default=None, description="Required when the period starts more than 6 months before submission."
     )
@@ -150,12 +167,36 @@ class AmendAudit(Command):
 
 
 class RecordReflectiveDiscussion(Command):
-    held_on: date
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "held_on": "2026-11-25",
+                "participants": [
+                    {"participant_id": "alex.sw", "capacity": "allocated_practitioner"},
+                    {"participant_id": "tess.tm", "capacity": "practitioner_manager"},
+                    {"participant_id": "sam.auditor", "capacity": "auditor"},
+                ],
+                "notes": "Agreed to update the chronology and share the plan with the family.",
+            }
+        }
+    )
+
+    held_on: Day
     participants: list[DiscussionParticipant] = Field(min_length=2)
     notes: Text
 
 
 class ModerateAudit(Command):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "moderated_grade": "requires_improvement",
+                "feedback": "Findings support requires improvement: management oversight is not evidenced.",
+                "co_moderator_ids": ["psw.one"],
+            }
+        }
+    )
+
     moderated_grade: Grade
     feedback: Text
     co_moderator_ids: list[StaffId] = Field(
@@ -168,10 +209,23 @@ class WithdrawAudit(Command):
 
 
 class AgreeAction(Command):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "owner_id": "tess.tm",
+                "description": "Update the chronology and share it with the family",
+                "measure_of_success": "Chronology current at the next supervision audit",
+                "due_on": "2026-12-18",
+                "source_kind": "reflective_discussion",
+                "source_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+            }
+        }
+    )
+
     owner_id: StaffId
     description: Text = Field(description="Specific: what will be done.")
     measure_of_success: Text = Field(description="Measurable: how we will know it made a difference.")
-    due_on: date = Field(description="Time-bound: when it will be done by.")
+    due_on: Day = Field(description="Time-bound: when it will be done by.")
     source_kind: ActionSourceKind
     source_id: UUID = Field(description="The audit (for an RCD or moderation) or the meeting it came from.")
 
@@ -185,7 +239,7 @@ class CompleteAction(Command):
 
 
 class ChangeActionDueDate(Command):
-    due_on: date
+    due_on: Day
     reason: ShortText
 
 
@@ -194,11 +248,26 @@ class CancelAction(Command):
 
 
 class RecordMeeting(Command):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "kind": "hos_qa",
+                "focus": "audit_findings",
+                "cycle_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                "service_area": "supporting_our_children",
+                "held_on": "2026-12-09",
+                "attendee_ids": ["hos.soc", "sm.soc", "pdl.soc"],
+                "measures_reviewed": ["Visits, including child seen alone", "Stability of placements"],
+                "headline_learning": "Chronologies lag behind events in two teams.",
+            }
+        }
+    )
+
     kind: MeetingKind
     focus: MeetingFocus
     cycle_id: UUID
     service_area: ServiceArea | None = None
-    held_on: date
+    held_on: Day
     attendee_ids: list[StaffId] = Field(min_length=1)
     invitee_ids: list[StaffId] = []
     measures_reviewed: list[ShortText] = []

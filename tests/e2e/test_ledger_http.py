@@ -122,6 +122,15 @@ class TestFeed:
     def test_only_qa_manager_inspector_and_services_read_it(self, client: TestClient, auth: Auth, role: str) -> None:
         assert client.get("/v1/events", headers=auth("someone", role)).status_code == 403
 
+    def test_a_service_token_reads_the_feed_and_nothing_else(self, client: TestClient, auth: Auth, world: World) -> None:
+        service = auth("warehouse", "service")
+        cycle = world.cycle()
+        audit = world.allocate(cycle)
+        assert client.get("/v1/events", headers=service).status_code == 200
+        assert client.get(f"/v1/streams/{audit}", headers=service).status_code == 403
+        assert client.get("/v1/integrity", headers=service).status_code == 403
+        assert client.post("/v1/audits", json=allocation(cycle), headers=service).status_code == 403
+
     def test_an_unknown_stream_is_404(self, client: TestClient, auth: Auth) -> None:
         r = client.get("/v1/streams/8f2968e6-1666-529c-a4de-2edbbc200881", headers=auth("i", "inspector"))
         assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")

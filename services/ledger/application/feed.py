@@ -35,13 +35,16 @@ class FeedQueries(LedgerCore):
     def feed_page(self, after: int, limit: int) -> FeedPage:
         """Published envelopes after a position; internal records are skipped, so pages may be short."""
         limit = max(1, min(limit, MAX_PAGE))
+        # Read the head first: an event committed after this read is beyond it, so a short page
+        # can never claim to have covered a position it did not return.
+        head = self.recorder.max_notification_id() or 0
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, topics=PUBLISHED_TOPICS, inclusive_of_start=False
         )
         events = self.envelopes(notifications, [n.id for n in notifications])
-        head = self.recorder.max_notification_id() or 0
         # A full page ends at its last event; a short page has read everything up to the head.
-        next_after = events[-1].position if len(events) == limit else max(head, after)
+        last = events[-1].position if events else after
+        next_after = last if len(events) == limit else max(head, after, last)
         return FeedPage(events, next_after, head)
 
     def envelopes(self, stored: Sequence[StoredEvent], positions: Sequence[int]) -> list[EventEnvelope]:
@@ -63,7 +66,7 @@ class FeedQueries(LedgerCore):
         return envelopes
 
     def read_stream(self, actor: Actor, aggregate_id: UUID) -> list[EventEnvelope]:
-        self.permit(actor, "read_feed")
+        self.permit(actor, "read_stream")
         stored = self.recorder.select_events(aggregate_id)
         positions = self.recorder.select_positions(aggregate_id)  # type: ignore[attr-defined]
         published = [s for s in stored if s.topic in PUBLISHED_TOPICS]

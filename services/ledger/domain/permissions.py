@@ -29,6 +29,8 @@ COMMANDS: dict[str, frozenset[Role]] = {
     "record_adqa_meeting": frozenset({R.ASSISTANT_DIRECTOR, R.QA_MANAGER}),
     "request_thematic_audit": frozenset({R.ASSISTANT_DIRECTOR}),
     "record_notification": frozenset({R.SERVICE}),
+    # A `service` token (a machine subscriber) reads the feed and nothing else.
     "read_feed": frozenset({R.QA_MANAGER, R.INSPECTOR, R.SERVICE}),
-    "verify_integrity": frozenset({R.QA_MANAGER, R.INSPECTOR, R.SERVICE}),
+    "read_stream": frozenset({R.QA_MANAGER, R.INSPECTOR}),
+    "verify_integrity": frozenset({R.QA_MANAGER, R.INSPECTOR}),
 }

@@ -11,6 +11,7 @@ from schemas.envelope import KAFKA_TOPIC, EventEnvelope
 from services.ledger.api.deps import ActorDep, LedgerDep
 
 router = APIRouter(tags=["event feed"])
+MAX_POSITION = 2**63 - 1  # positions are 64-bit in both stores
 
 
 class FeedPagePublic(BaseModel):
@@ -24,7 +25,7 @@ class FeedPagePublic(BaseModel):
 def events(
     ledger: LedgerDep,
     actor: ActorDep,
-    after: Annotated[int, Query(ge=0, description="Return events after this position.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION, description="Return events after this position.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> FeedPagePublic:
     """Envelopes (CloudEvents 1.0 attributes plus extensions) after `after`. Page on with

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.ledger.api.deps import ActorDep, LedgerDep
 
@@ -12,16 +12,16 @@ router = APIRouter(prefix="/integrity", tags=["integrity"])
 
 class KeptCheckpoint(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    position: int
-    hash: str
-    signature: str
+    position: int = Field(ge=0, le=2**63 - 1)
+    hash: str = Field(max_length=128)
+    signature: str = Field(max_length=256)
 
 
 @router.get("", summary="Verify the hash chain; returns the head and a signed checkpoint")
 def verify(
     ledger: LedgerDep,
     actor: ActorDep,
-    from_position: Annotated[int, Query(ge=0, description="Start from a kept checkpoint's position.")] = 0,
+    from_position: Annotated[int, Query(ge=0, le=2**63 - 1, description="Start from a kept checkpoint's position.")] = 0,
     expected_prevhash: Annotated[str | None, Query(description="The kept checkpoint's hash.")] = None,
 ) -> dict[str, Any]:
     """Recomputes every event's hash from its envelope and the previous hash, and names the first
