@@ -1,11 +1,18 @@
-"""The relay's Kafka plumbing: an idempotent producer and the one-partition topic."""
+"""The relay's Kafka plumbing: an idempotent producer for the one-partition topic.
+
+The topic itself is checked or created by `services.feed.kafka.ensure_topic`, which both ends
+share: whichever side first names the topic must create it with one partition.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaProducer
-from kafka.errors import TopicAlreadyExistsError
+from kafka import KafkaProducer
+
+from services.feed.kafka import TopicMisconfigured, ensure_topic
+
+__all__ = ["PRODUCER_SETTINGS", "TopicMisconfigured", "ensure_topic", "make_producer"]
 
 PRODUCER_SETTINGS: dict[str, Any] = {
     "acks": "all",
@@ -19,39 +26,7 @@ PRODUCER_SETTINGS: dict[str, Any] = {
 }
 
 
-class TopicMisconfigured(RuntimeError):
-    """The topic exists with more than one partition, so global position order cannot hold."""
-
-
 def make_producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
     return KafkaProducer(
         bootstrap_servers=bootstrap_servers, client_id="qa-ledger-relay", **{**PRODUCER_SETTINGS, **overrides}
     )
-
-
-def ensure_topic(bootstrap_servers: str, topic: str, timeout: float = 10.0) -> None:
-    """Create the topic with one partition, or check that an existing one has exactly one.
-
-    Brokers auto-create unknown topics with several partitions, so the relay creates it first.
-    """
-    timeout_ms = int(timeout * 1000)
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, client_id="qa-ledger-relay-admin", request_timeout_ms=timeout_ms
-    )
-    try:
-        try:
-            admin.create_topics(
-                {topic: {"num_partitions": 1, "replication_factor": 1}},
-                timeout_ms=timeout_ms,
-                wait_for_metadata=True,
-            )
-        except TopicAlreadyExistsError:
-            described = admin.describe_topics([topic])
-            partitions = len(described[0]["partitions"]) if described else 0
-            if partitions != 1:
-                raise TopicMisconfigured(
-                    f"topic {topic!r} has {partitions} partitions; the ledger's events need exactly 1 "
-                    "to keep global position order"
-                ) from None
-    finally:
-        admin.close()

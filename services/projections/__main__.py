@@ -1,0 +1,66 @@
+"""The projections service alone (distributed mode).
+
+    python -m services.projections            serve the read models, following the feed
+    python -m services.projections rebuild    replay the feed from position 0 into fresh tables
+
+The feed is Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else the ledger's HTTP feed (QA_LEDGER_URL and
+QA_LEDGER_SERVICE_TOKEN). The store is PROJECTIONS_DATABASE_URL (default sqlite:///data/projections.sqlite3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+
+import uvicorn
+
+from schemas.envelope import KAFKA_TOPIC
+from services.feed import EventFeed, Follower, HttpFeed
+from services.platform.auth import AuthSettings
+from services.platform.logs import configure_logging
+from services.projections.config import ProjectionsSettings
+from services.projections.wiring import build_projections, create_projections_app
+
+
+def make_feed(settings: ProjectionsSettings, *, group_id: str | None = None) -> EventFeed:
+    if settings.kafka_bootstrap_servers:
+        from services.feed.kafka import KafkaFeed  # kafka-python only where Kafka is used
+
+        return KafkaFeed(
+            settings.kafka_bootstrap_servers,
+            settings.kafka_topic or KAFKA_TOPIC,
+            group_id or settings.kafka_group_id,
+        )
+    assert settings.ledger_url and settings.ledger_token
+    return HttpFeed(settings.ledger_url, settings.ledger_token)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m services.projections",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", nargs="?", choices=["serve", "rebuild"], default="serve")
+    parser.add_argument("--only", action="append", help="rebuild only this projection (repeatable)")
+    args = parser.parse_args(argv)
+    configure_logging("projections")
+    settings = ProjectionsSettings.from_env()
+    projections = build_projections(settings.database_url)
+    if args.command == "rebuild":
+        # A fresh consumer group, so Kafka hands over the topic from its first record.
+        feed = make_feed(settings, group_id=f"{settings.kafka_group_id}-rebuild-{uuid.uuid4().hex[:8]}")
+        try:
+            position = projections.rebuild(feed, args.only)
+        finally:
+            feed.close()
+        print(f"rebuilt {', '.join(args.only or ['all projections'])} up to position {position}")
+        return 0
+    follower = Follower(make_feed(settings), projections)
+    app = create_projections_app(projections, follower, AuthSettings.from_env(settings.data_dir))
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The projections' HTTP API: queries only, under /v1."""

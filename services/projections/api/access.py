@@ -1,0 +1,115 @@
+"""Who may read which read model: scope from the caller's roles and their staff record.
+
+Inspectors, the QA Manager, the PSW and the AD read everything; Heads of Service, Service Managers
+and Practice Development Leaders their service area; Team Managers their team; auditors only the
+trails of audits allocated to them; the `service` role only the status. Every trail read is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from schemas.vocabulary import Role
+from services.platform.problems import PermissionDenied
+from services.projections.queries.common import AreaFilter
+
+if TYPE_CHECKING:
+    from services.platform.auth import Principal
+    from services.projections.store import Row, Tx
+
+access_log = logging.getLogger("qa_ledger.projections.access")
+
+READ_EVERYTHING = frozenset({Role.INSPECTOR, Role.QA_MANAGER, Role.PRINCIPAL_SOCIAL_WORKER, Role.ASSISTANT_DIRECTOR})
+READ_SERVICE_AREA = frozenset({Role.HEAD_OF_SERVICE, Role.SERVICE_MANAGER, Role.PRACTICE_DEVELOPMENT_LEADER})
+READ_TEAM = frozenset({Role.TEAM_MANAGER})
+READ_OWN_AUDITS = frozenset({Role.AUDITOR, Role.EXTERNAL_AUDITOR})
+
+
+@dataclass(frozen=True)
+class Scope:
+    subject: str
+    roles: frozenset[Role]
+    everything: bool = False
+    areas: frozenset[str] = frozenset()
+    teams: frozenset[str] = frozenset()
+    own_audits: bool = False
+
+    def require_everything(self, what: str) -> None:
+        if not self.everything:
+            raise PermissionDenied(f"{what} is read by the QA Manager, PSW, Assistant Director and inspectors")
+
+    def require_status(self) -> None:
+        if not (self.everything or Role.SERVICE in self.roles):
+            raise PermissionDenied("the projections status is read by the service role, QA staff and inspectors")
+
+    def area_filter(self, requested: str | None, what: str) -> AreaFilter:
+        """All areas (or the one asked for) for full readers; only their own for service-area readers."""
+        if self.everything:
+            return AreaFilter(frozenset({requested}) if requested else None)
+        if not self.areas:
+            raise PermissionDenied(f"{what} is read within a service area: your roles give no service area scope")
+        if requested is None:
+            return AreaFilter(self.areas)
+        if requested not in self.areas:
+            raise PermissionDenied(
+                f"service_area {requested!r}: you read {what} for your own service area only "
+                f"({', '.join(sorted(self.areas))})"
+            )
+        return AreaFilter(frozenset({requested}))
+
+    def sees_trail(self, subject: Row) -> bool:
+        return (
+            self.everything
+            or subject["service_area"] in self.areas
+            or subject["team"] in self.teams
+            or (self.own_audits and subject["auditor_id"] == self.subject)
+        )
+
+    def sees_staff(self, member: Row) -> bool:
+        return self.everything or member["service_area"] in self.areas or member["team"] in self.teams
+
+    @property
+    def managerial(self) -> bool:
+        return self.everything or bool(self.areas) or bool(self.teams)
+
+
+def scope_of(principal: Principal, tx: Tx) -> Scope:
+    roles = principal.roles
+    staff = tx.one("SELECT team, service_area, roles, left_on FROM proj_staff WHERE staff_id = ?", (principal.subject,))
+    # The token's roles are what the caller may act as; the staff record says where (team, area).
+    active = staff is not None and staff["left_on"] is None
+    area = frozenset({staff["service_area"]}) if active and staff else frozenset()
+    team = frozenset({staff["team"]}) if active and staff else frozenset()
+    staff_roles = set(json.loads(staff["roles"])) if staff else set()
+    return Scope(
+        subject=principal.subject,
+        roles=roles,
+        everything=bool(roles & READ_EVERYTHING),
+        areas=area if roles & READ_SERVICE_AREA and staff_roles & {r.value for r in READ_SERVICE_AREA} else frozenset(),
+        teams=team if roles & READ_TEAM and Role.TEAM_MANAGER.value in staff_roles else frozenset(),
+        own_audits=bool(roles & READ_OWN_AUDITS),
+    )
+
+
+def log_trail_read(scope: Scope, kind: str, key: str, as_of: datetime | None, result: dict[str, Any], fmt: str) -> None:
+    access_log.info(
+        "%s read the %s trail of %s (as_of %s, %d events, %s)",
+        scope.subject,
+        kind,
+        key,
+        as_of.isoformat() if as_of else "now",
+        result["count"],
+        fmt,
+        extra={
+            "reader": scope.subject,
+            "reader_roles": sorted(scope.roles),
+            "trail_kind": kind,
+            "trail_of": key,
+            "read_at": datetime.now(UTC).isoformat(),
+            "events": result["count"],
+        },
+    )

@@ -1,0 +1,112 @@
+"""The projections consumer: applies each batch to every projector in one transaction.
+
+Each projector tracks its own position in `proj_tracking`, written in the same transaction as its
+rows, so an envelope at or below a projector's position is skipped: replays change nothing, and
+one projector can be rebuilt from position 0 while the others stand still.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from services.feed import Batch, EventFeed, Follower
+from services.projections.projectors import Projector, all_projectors
+from services.projections.projectors.base import LONDON
+from services.projections.store import Database, Tx
+
+if TYPE_CHECKING:
+    from schemas.envelope import EventEnvelope
+
+log = logging.getLogger("qa_ledger.projections")
+
+TRACKING_DDL = """
+    CREATE TABLE IF NOT EXISTS proj_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)"""
+
+
+def london_today() -> date:
+    return datetime.now(LONDON).date()
+
+
+class Projections:
+    """A `PositionedConsumer` over all read models, plus the store their queries read."""
+
+    name = "projections"
+
+    def __init__(
+        self,
+        db: Database,
+        projectors: list[Projector] | None = None,
+        today: Callable[[], date] = london_today,
+    ) -> None:
+        self.db = db
+        self.projectors = projectors if projectors is not None else all_projectors()
+        self.today = today
+        self.create_tables()
+
+    def create_tables(self) -> None:
+        with self.db.transaction() as tx:
+            tx.execute(TRACKING_DDL)
+            for projector in self.projectors:
+                for ddl in [*projector.tables.values(), *projector.indexes]:
+                    tx.execute(ddl)
+                tx.execute(
+                    "INSERT INTO proj_tracking (projection, position) VALUES (?, 0)"
+                    " ON CONFLICT (projection) DO NOTHING",
+                    (projector.name,),
+                )
+
+    # --- PositionedConsumer -----------------------------------------------------------------------
+
+    def positions(self) -> dict[str, int]:
+        with self.db.snapshot() as tx:
+            rows = tx.all("SELECT projection, position FROM proj_tracking")
+        tracked = {row["projection"]: int(row["position"]) for row in rows}
+        return {p.name: tracked.get(p.name, 0) for p in self.projectors}
+
+    def position(self) -> int:
+        """The slowest projector's position: the feed is read from there, the others skip ahead."""
+        return min(self.positions().values(), default=0)
+
+    def apply(self, batch: Batch) -> None:
+        with self.db.transaction() as tx:
+            for projector in self.projectors:
+                self._apply_to(tx, projector, batch.envelopes)
+
+    @staticmethod
+    def _apply_to(tx: Tx, projector: Projector, envelopes: Iterable[EventEnvelope]) -> None:
+        position = int(tx.scalar("SELECT position FROM proj_tracking WHERE projection = ?", (projector.name,)) or 0)
+        last = position
+        for envelope in envelopes:
+            if envelope.position <= last:
+                continue  # at-least-once delivery: already applied
+            projector.handle(tx, envelope)
+            last = envelope.position
+        if last != position:
+            tx.execute("UPDATE proj_tracking SET position = ? WHERE projection = ?", (last, projector.name))
+
+    # --- rebuild ---------------------------------------------------------------------------------
+
+    def reset(self, names: Iterable[str] | None = None) -> None:
+        """Drop the named projectors' tables (all by default) and start them again at position 0."""
+        chosen = set(names) if names is not None else {p.name for p in self.projectors}
+        unknown = chosen - {p.name for p in self.projectors}
+        if unknown:
+            raise ValueError(f"unknown projections: {sorted(unknown)}")
+        with self.db.transaction() as tx:
+            for projector in self.projectors:
+                if projector.name in chosen:
+                    for table in projector.tables:
+                        tx.execute(f"DROP TABLE IF EXISTS {table}")
+                    tx.execute("DELETE FROM proj_tracking WHERE projection = ?", (projector.name,))
+        self.create_tables()
+
+    def rebuild(self, feed: EventFeed, names: Iterable[str] | None = None, batch_size: int = 500) -> int:
+        """Replay the whole feed from position 0 into fresh tables; returns the position reached."""
+        self.reset(names)
+        Follower(feed, self, batch_size=batch_size).catch_up()
+        position = self.position()
+        log.info("rebuilt projections up to position %s", position)
+        return position

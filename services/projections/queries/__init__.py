@@ -1,0 +1,1 @@
+"""Read-model queries: plain SQL over the projectors' tables, returning plain data."""

@@ -1,0 +1,126 @@
+"""Where the read models live: SQLite (embedded) or PostgreSQL (distributed), behind plain SQL.
+
+Queries are written once with `?` placeholders, integers for booleans and ISO text for dates, so
+the same statement runs on both stores. A transaction is one `with` block.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse, urlunparse
+
+import psycopg2
+import psycopg2.extras
+import psycopg2.pool
+
+DEFAULT_URL = "sqlite:///data/projections.sqlite3"
+Row = dict[str, Any]
+
+
+class Tx:
+    """One open transaction (or read snapshot): execute statements, fetch rows as dicts."""
+
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self._cursor = cursor
+        self._postgres = postgres
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(sql.replace("?", "%s") if self._postgres else sql, tuple(params))
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self.execute(sql, params)
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = self.all(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+
+class Database:
+    def __init__(self, url: str = DEFAULT_URL) -> None:
+        self.url = url
+        parsed = urlparse(url)
+        self.postgres = parsed.scheme in ("postgres", "postgresql")
+        self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
+        self._sqlite_path: str | None = None
+        self._write_lock = threading.Lock()  # one SQLite writer at a time inside this process
+        if self.postgres:
+            schema = parse_qs(parsed.query).get("schema", [None])[0]
+            dsn = urlunparse(parsed._replace(query=""))
+            options = f"-c search_path={schema}" if schema else None
+            self._pool = psycopg2.pool.ThreadedConnectionPool(1, 8, dsn, options=options)
+        elif parsed.scheme == "sqlite":
+            if parsed.path in ("", "/", "/:memory:"):
+                raise ValueError("projections need a SQLite file: sqlite:///path/to/projections.sqlite3")
+            path = Path(unquote(parsed.path[1:]))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._sqlite_path = str(path)
+            with self._sqlite() as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+        else:
+            raise ValueError(f"unsupported PROJECTIONS_DATABASE_URL scheme {parsed.scheme!r}")
+
+    @contextmanager
+    def _sqlite(self) -> Iterator[sqlite3.Connection]:
+        assert self._sqlite_path is not None
+        conn = sqlite3.connect(self._sqlite_path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        if self._pool is not None:
+            conn = self._pool.getconn()
+            try:
+                with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor:
+                    yield Tx(cursor, postgres=True)
+            finally:
+                self._pool.putconn(conn)
+            return
+        with self._write_lock, self._sqlite() as conn:
+            cursor = conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(cursor, postgres=False)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        """A read-only, consistent view for one query that reads several tables."""
+        if self._pool is not None:
+            conn = self._pool.getconn()
+            try:
+                conn.set_session(readonly=True, isolation_level="REPEATABLE READ")
+                with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor:
+                    yield Tx(cursor, postgres=True)
+            finally:
+                conn.set_session(readonly=False, isolation_level="READ COMMITTED")
+                self._pool.putconn(conn)
+            return
+        with self._sqlite() as conn:
+            cursor = conn.cursor()
+            cursor.execute("BEGIN")
+            try:
+                yield Tx(cursor, postgres=False)
+            finally:
+                conn.rollback()
+
+    def close(self) -> None:
+        if self._pool is not None and not self._pool.closed:
+            self._pool.closeall()
