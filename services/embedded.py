@@ -13,11 +13,22 @@ import uvicorn
 from fastapi import FastAPI
 
 from schemas.envelope import EventEnvelope
-from services.feed.log import ReadPage
+from schemas.vocabulary import Role
+from services.feed.log import LogFeed, ReadPage
+from services.ledger import commands as c
 from services.ledger.api.app import attach_ledger, ledger_router
-from services.ledger.application import LedgerApplication
+from services.ledger.application import Actor, CommandContext, LedgerApplication
 from services.ledger.config import LedgerSettings
 from services.ledger.wiring import build_ledger
+from services.notifier.adapters.channels import FileOutboxChannel
+from services.notifier.ports import Receipt
+from services.notifier.wiring import (
+    NotifierRunner,
+    attach_notifier,
+    build_notifier,
+    follow_notifier,
+    notifier_router,
+)
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
 from services.projections.wiring import mount_projections
@@ -41,8 +52,38 @@ def create_embedded_app(settings: LedgerSettings, auth: AuthSettings) -> FastAPI
     mount_projections(
         app, settings_url("PROJECTIONS_DATABASE_URL", settings, "projections"), read_page(ledger), ledger.after_commit
     )
-    # --- notifier (issue 4) wires in here ---
+    mount_notifier(app, ledger, settings, log_feed=LogFeed(read_page(ledger)))
     return app
+
+
+class InProcessReceipts:
+    """The notifier's receipts go straight to the ledger application (embedded mode only)."""
+
+    actor = Actor(id="notifier", roles=frozenset({Role.SERVICE}))
+
+    def __init__(self, ledger: LedgerApplication) -> None:
+        self.ledger = ledger
+
+    def record(self, receipt: Receipt) -> None:
+        command = c.RecordNotificationDelivered(**receipt.as_json())
+        self.ledger.record_notification_delivered(self.actor, command, CommandContext())
+
+
+def mount_notifier(app: FastAPI, ledger: LedgerApplication, settings: LedgerSettings, log_feed: LogFeed) -> None:
+    """E-mails go to ./data/outbox as .eml files; deadlines are checked every few seconds."""
+    notifier = build_notifier(
+        settings_url("NOTIFIER_DATABASE_URL", settings, "notifier"),
+        [FileOutboxChannel(settings.data_dir / "outbox")],
+        InProcessReceipts(ledger),
+        clock=ledger.today,
+    )
+    ledger.after_commit.append(log_feed.wake)
+    follower = follow_notifier(log_feed, notifier)
+    runner = NotifierRunner(notifier, interval=5.0)
+    attach_notifier(app, notifier, follower)
+    app.include_router(notifier_router())
+    app.router.on_startup += [follower.start, runner.start]
+    app.router.on_shutdown += [runner.stop, follower.stop, notifier.store.close]
 
 
 def read_page(ledger: LedgerApplication) -> ReadPage:

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import os
+
 import uvicorn
 
-from services.ledger.api.app import create_app
+from schemas.envelope import KAFKA_TOPIC
+from services.ledger.api.app import attach_relay, create_app
 from services.ledger.config import LedgerSettings
+from services.ledger.relay import Relay
 from services.ledger.wiring import build_ledger
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
 
 
 def main() -> None:
+    """The ledger API; with KAFKA_BOOTSTRAP_SERVERS set, its relay to Kafka runs in the same process."""
     configure_logging("ledger")
     settings = LedgerSettings.from_env()
-    app = create_app(build_ledger(settings), AuthSettings.from_env(settings.data_dir))
+    ledger = build_ledger(settings)
+    app = create_app(ledger, AuthSettings.from_env(settings.data_dir))
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if bootstrap:
+        attach_relay(app, Relay(ledger, bootstrap, os.environ.get("KAFKA_TOPIC", KAFKA_TOPIC)))
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 
 

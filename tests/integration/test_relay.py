@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eventsourcing.cryptography import AESCipher
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
@@ -221,7 +222,8 @@ class TestRunningAsAThread:
 
 def test_the_entry_point_relays_a_ledger_database(tmp_path: Path, bootstrap: str) -> None:
     url = f"sqlite:///{tmp_path}/ledger.sqlite3"
-    ledger = LedgerApplication(env=eventsourcing_env(url))
+    cipher_key = AESCipher.create_key(32)  # the relay must hold the ledger's keys to read its events
+    ledger = LedgerApplication(env=eventsourcing_env(url, cipher_key))
     try:
         World(ledger).register_everyone()
         stored = stored_envelopes(ledger)
@@ -232,6 +234,8 @@ def test_the_entry_point_relays_a_ledger_database(tmp_path: Path, bootstrap: str
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "KAFKA_TOPIC": topic,
             "RELAY_POLL_SECONDS": "0.1",
+            "QA_LEDGER_CIPHER_KEY": cipher_key,
+            "QA_LEDGER_DATA_DIR": str(tmp_path),
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "services.ledger.relay"], env=env, cwd=Path(__file__).parents[2]

@@ -92,6 +92,12 @@ class SQLiteLedgerRecorder(HashChain, SQLiteApplicationRecorder):
             c.execute(statement, (originator_id.hex,))
             return {row[0]: row[1] for row in c.fetchall()}
 
+    def max_published_position(self) -> int:
+        """The head of the published feed: every published event has exactly one link."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT MAX(position) FROM {self.hashes_table}")
+            return c.fetchone()[0] or 0
+
     def select_links(self, first: int, last: int) -> dict[int, Link]:
         statement = f"SELECT position, hash, prevhash FROM {self.hashes_table} WHERE position BETWEEN ? AND ?"
         with self.datastore.transaction(commit=False) as c:
@@ -161,6 +167,12 @@ class PostgresLedgerRecorder(HashChain, PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, (originator_id,))
             return {row["originator_version"]: row["notification_id"] for row in curs.fetchall()}
+
+    def max_published_position(self) -> int:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(SQL("SELECT MAX(position) AS head FROM {0}").format(self.hashes))
+            row = curs.fetchone()
+            return (row["head"] if row else None) or 0
 
     def select_links(self, first: int, last: int) -> dict[int, Link]:
         statement = SQL("SELECT position, hash, prevhash FROM {0} WHERE position BETWEEN %s AND %s").format(self.hashes)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
 
 from services.ledger.api.routes import actions, audits, cycles, feed, integrity, meetings, staff
 from services.ledger.application import LedgerApplication
 from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict
+from services.ledger.relay import Relay
 from services.platform.auth import AuthSettings, TokenVerifier
-from services.platform.http import install_middleware
+from services.platform.http import PrincipalDep, install_middleware
 from services.platform.operations import EVENTS_APPENDED, install_operations
 from services.platform.problems import install_problem_handlers
 
@@ -50,6 +53,16 @@ def attach_ledger(app: FastAPI, ledger: LedgerApplication, auth: AuthSettings) -
     install_problem_handlers(app, ERRORS)
     install_operations(app, {"event_store": lambda: store_ready(ledger)})
     ledger.after_commit.append(EVENTS_APPENDED.inc)
+
+
+def attach_relay(app: FastAPI, relay: Relay) -> None:
+    """Run the Kafka relay with the API, and show how far it has published."""
+    app.router.on_startup.append(relay.start)
+    app.router.on_shutdown.append(relay.stop)
+
+    @app.get("/v1/relay/status", tags=["operations"], summary="How far the relay has published to Kafka")
+    def relay_status(who: PrincipalDep) -> dict[str, Any]:
+        return relay.status().as_dict()
 
 
 def store_ready(ledger: LedgerApplication) -> str | None:

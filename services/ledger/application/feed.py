@@ -36,8 +36,9 @@ class FeedQueries(LedgerCore):
         """Published envelopes after a position; internal records are skipped, so pages may be short."""
         limit = max(1, min(limit, MAX_PAGE))
         # Read the head first: an event committed after this read is beyond it, so a short page
-        # can never claim to have covered a position it did not return.
-        head = self.recorder.max_notification_id() or 0
+        # can never claim to have covered a position it did not return. The head is the last
+        # *published* position, so a caught-up consumer shows no lag behind internal records.
+        head = self.recorder.max_published_position()  # type: ignore[attr-defined]
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, topics=PUBLISHED_TOPICS, inclusive_of_start=False
         )

@@ -14,10 +14,9 @@ import threading
 from typing import Any
 
 from schemas.envelope import KAFKA_TOPIC
-from services.ledger.adapters.store import eventsourcing_env
-from services.ledger.application import LedgerApplication
 from services.ledger.config import LedgerSettings
 from services.ledger.relay.relay import Relay
+from services.ledger.wiring import build_ledger
 from services.platform.logs import configure_logging
 
 log = logging.getLogger("qa_ledger.relay")
@@ -29,7 +28,7 @@ def main() -> None:
     settings = LedgerSettings.from_env()
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     topic = os.environ.get("KAFKA_TOPIC", KAFKA_TOPIC)
-    ledger = LedgerApplication(env=eventsourcing_env(settings.database_url))
+    ledger = build_ledger(settings)  # the same keys as the ledger: events are encrypted at rest
     relay = Relay(ledger, bootstrap, topic, idle_interval=float(os.environ.get("RELAY_POLL_SECONDS", "0.5")))
     stopping = threading.Event()
 
