@@ -11,7 +11,7 @@ PORT ?= 8000
 ROLE ?= qa_manager
 SUB ?=
 
-.PHONY: help setup run test test-unit test-integration test-e2e token schemas lint bench clean
+.PHONY: help setup run test test-unit test-integration test-e2e token verify schemas lint bench clean
 
 help:
 	@echo "make run     start ledger + projections + notifier on http://127.0.0.1:$(PORT) (SQLite under ./data)"
@@ -47,6 +47,9 @@ test-e2e: setup
 
 token: setup
 	@$(RUN) python -m services.platform.tokens --role $(ROLE) $(if $(SUB),--sub $(SUB),)
+
+verify: setup
+	$(RUN) python -m services.ledger.integrity verify
 
 schemas: setup
 	$(RUN) python -m schemas.generate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from datetime import date
@@ -167,3 +168,40 @@ def test_free_text_is_encrypted_at_rest_and_readable_through_the_api(database_ur
         assert ledger.verify_chain().verified
     finally:
         ledger.close()
+
+
+def test_the_verify_command_names_the_first_failing_position(
+    world: World, database_url: str, tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from services.ledger.integrity import main
+
+    monkeypatch.setenv("LEDGER_DATABASE_URL", database_url)
+    monkeypatch.setenv("QA_LEDGER_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("QA_LEDGER_CIPHER_KEY", raising=False)
+    monkeypatch.setattr("services.ledger.config.dev_cipher_key", lambda _: None)  # the test ledger is unencrypted
+    assert main(["verify"]) == 0
+    target = position_of(world, "AuditAllocated")
+    tamper(
+        database_url,
+        f"UPDATE {{table}} SET state = CAST(replace(CAST(state AS TEXT), 'MOS', 'XYZ') AS BLOB) WHERE rowid = {target}",
+        "UPDATE {table} SET state = convert_to(replace(convert_from(state, 'UTF8'), "
+        f"'MOS', 'XYZ'), 'UTF8') WHERE notification_id = {target}",
+    )
+    assert main(["verify"]) == 1
+    assert f"FAILED at position {target}" in capsys.readouterr().err
+
+
+def test_an_exported_trail_verifies_offline_and_an_edit_is_caught(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from schemas.verify_trail import main, verify_envelopes
+
+    items = [e.model_dump(mode="json") for e in world.ledger.feed_page(0, 1000).events]
+    assert verify_envelopes(items) == []
+    path = tmp_path / "trail.json"
+    path.write_text(json.dumps({"events": items}))
+    assert main([str(path)]) == 0
+    items[3]["data"] = (
+        {**items[3]["data"], "team": "Edited after export"}
+        if "team" in items[3]["data"]
+        else {**items[3]["data"], "edited": True}
+    )
+    assert verify_envelopes(items) == [f"position {items[3]['position']}: content does not match its integrity hash"]
