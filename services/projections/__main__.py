@@ -10,16 +10,67 @@ QA_LEDGER_SERVICE_TOKEN). The store is PROJECTIONS_DATABASE_URL (default sqlite:
 from __future__ import annotations
 
 import argparse
+import logging
 import uuid
 
 import uvicorn
+from fastapi import FastAPI
 
 from schemas.envelope import KAFKA_TOPIC
-from services.feed import EventFeed, Follower, HttpFeed
+from services.feed import Batch, EventFeed, Follower, HttpFeed, PositionedConsumer
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
+from services.platform.operations import FOLLOWER_LAG, install_operations
 from services.projections.config import ProjectionsSettings
+from services.projections.consumer import Projections
 from services.projections.wiring import build_projections, create_projections_app
+
+log = logging.getLogger("qa_ledger.projections")
+
+
+class LoggedConsumer:
+    """Logs each newly applied envelope with the correlation id it carries from the ledger's request,
+    so one search finds a command in the ledger's logs and its effect here."""
+
+    def __init__(self, consumer: PositionedConsumer) -> None:
+        self.consumer = consumer
+        self.name = consumer.name
+
+    def position(self) -> int:
+        return self.consumer.position()
+
+    def apply(self, batch: Batch) -> None:
+        before = self.consumer.position()
+        self.consumer.apply(batch)
+        for envelope in batch.envelopes:
+            if envelope.position > before:
+                log.info(
+                    "applied %s at position %d",
+                    envelope.type,
+                    envelope.position,
+                    extra={
+                        "service": self.name,
+                        "correlation_id": envelope.correlationid,
+                        "position": envelope.position,
+                        "event_type": envelope.type,
+                    },
+                )
+
+
+def install_projection_operations(app: FastAPI, projections: Projections, follower: Follower) -> None:
+    """/healthz, /readyz (store answers, feed polled without error) and /metrics with the lag."""
+
+    def feed_ready() -> str | None:
+        if follower.last_error:
+            return follower.last_error
+        return None if follower.head is not None else "the feed has not answered yet"
+
+    def store_ready() -> str | None:
+        projections.position()  # raises if the store does not answer
+        return None
+
+    install_operations(app, {"store": store_ready, "feed": feed_ready})
+    FOLLOWER_LAG.labels(projections.name).set_function(lambda: follower.lag or 0)
 
 
 def make_feed(settings: ProjectionsSettings, *, group_id: str | None = None) -> EventFeed:
@@ -56,8 +107,15 @@ def main(argv: list[str] | None = None) -> int:
             feed.close()
         print(f"rebuilt {', '.join(args.only or ['all projections'])} up to position {position}")
         return 0
-    follower = Follower(make_feed(settings), projections)
+    follower = Follower(make_feed(settings), LoggedConsumer(projections))
     app = create_projections_app(projections, follower, AuthSettings.from_env(settings.data_dir))
+    install_projection_operations(app, projections, follower)
+    log.info(
+        "projections on http://%s:%s following %s",
+        settings.host,
+        settings.port,
+        settings.kafka_bootstrap_servers or settings.ledger_url,
+    )
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
     return 0
 

@@ -6,6 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.platform.auth import AuthSettings, mint_local_token
+
+# Long enough for a dev deployment to run for weeks; production supplies QA_LEDGER_SERVICE_TOKEN.
+DEV_SERVICE_TOKEN_SECONDS = 90 * 24 * 3600
+
 
 @dataclass(frozen=True)
 class ProjectionsSettings:
@@ -28,7 +33,7 @@ class ProjectionsSettings:
             host=os.environ.get("HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8001")),
             ledger_url=os.environ.get("QA_LEDGER_URL"),
-            ledger_token=os.environ.get("QA_LEDGER_SERVICE_TOKEN"),
+            ledger_token=os.environ.get("QA_LEDGER_SERVICE_TOKEN") or dev_service_token(data_dir),
             kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
             kafka_topic=os.environ.get("KAFKA_TOPIC"),
             kafka_group_id=os.environ.get("PROJECTIONS_KAFKA_GROUP_ID", "qa-ledger-projections"),
@@ -39,3 +44,12 @@ class ProjectionsSettings:
                 "QA_LEDGER_SERVICE_TOKEN (a token with the `service` role)"
             )
         return settings
+
+
+def dev_service_token(data_dir: Path) -> str | None:
+    """In dev, a `service` token signed with the shared local key (QA_LEDGER_JWT_SECRET, or the key
+    under the data dir), so a distributed run needs no token minted by hand. Never in production."""
+    if os.environ.get("QA_LEDGER_ENV", "dev") == "production" or os.environ.get("QA_LEDGER_OIDC_JWKS_URL"):
+        return None
+    auth = AuthSettings.from_env(data_dir)
+    return mint_local_token(auth, "projections", ["service"], ttl_seconds=DEV_SERVICE_TOKEN_SECONDS)

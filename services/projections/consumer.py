@@ -20,6 +20,8 @@ from services.projections.store import Database, Tx
 if TYPE_CHECKING:
     from schemas.envelope import EventEnvelope
 
+from services.projections.trail_reads import TRAIL_READS_DDL, TRAIL_READS_INDEX
+
 log = logging.getLogger("qa_ledger.projections")
 
 TRACKING_DDL = """
@@ -49,6 +51,8 @@ class Projections:
     def create_tables(self) -> None:
         with self.db.transaction() as tx:
             tx.execute(TRACKING_DDL)
+            tx.execute(TRAIL_READS_DDL)
+            tx.execute(TRAIL_READS_INDEX)
             for projector in self.projectors:
                 for ddl in [*projector.tables.values(), *projector.indexes]:
                     tx.execute(ddl)

@@ -175,6 +175,17 @@ class TestTrailsOverHttp:
         assert record.reader == "inspector.one" and record.trail_kind == "team"  # type: ignore[attr-defined]
         assert record.trail_of == "Children in Care 1"  # type: ignore[attr-defined]
 
+    def test_the_log_of_trail_reads_is_durable_and_for_inspectors(
+        self, api: TestClient, auth: Auth, scenario: dict[str, Any]
+    ) -> None:
+        inspector = auth("inspector.one", "inspector")
+        get(api, "/v1/teams/Children in Care 1/trail", inspector, as_of="2026-11-01")
+        get(api, "/v1/teams/Children in Care 1/trail", auth("qa.manager", "qa_manager"), format="csv")
+        reads = get(api, "/v1/trail-reads", inspector, kind="team", subject="Children in Care 1").json()["reads"]
+        assert [(r["reader"], r["format"]) for r in reads] == [("qa.manager", "csv"), ("inspector.one", "json")]
+        assert reads[1]["as_of"].startswith("2026-11-01") and reads[1]["reader_roles"] == ["inspector"]
+        assert get(api, "/v1/trail-reads", auth("hos.soc", "head_of_service")).status_code == 403
+
 
 class TestQueries:
     def test_reports_quotas_programme_and_status(

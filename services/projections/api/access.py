@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from schemas.vocabulary import Role
 from services.platform.problems import PermissionDenied
 from services.projections.queries.common import AreaFilter
+from services.projections.trail_reads import record_trail_read
 
 if TYPE_CHECKING:
     from services.platform.auth import Principal
-    from services.projections.store import Row, Tx
+    from services.projections.store import Database, Row, Tx
 
 access_log = logging.getLogger("qa_ledger.projections.access")
 
@@ -95,7 +96,12 @@ def scope_of(principal: Principal, tx: Tx) -> Scope:
     )
 
 
-def log_trail_read(scope: Scope, kind: str, key: str, as_of: datetime | None, result: dict[str, Any], fmt: str) -> None:
+def log_trail_read(
+    db: Database, scope: Scope, kind: str, key: str, as_of: datetime | None, result: dict[str, Any], fmt: str
+) -> None:
+    """Every read of a trail is itself recorded: who looked at which child's, audit's or team's record."""
+    roles = sorted(r.value for r in scope.roles)
+    record_trail_read(db, scope.subject, roles, kind, key, as_of, result["count"], fmt)
     access_log.info(
         "%s read the %s trail of %s (as_of %s, %d events, %s)",
         scope.subject,

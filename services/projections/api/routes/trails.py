@@ -14,6 +14,7 @@ from services.projections.api.deps import ProjectionsDep, ScopeDep
 from services.projections.consumer import Projections
 from services.projections.queries.common import InvalidQuery
 from services.projections.queries.trails import parse_as_of, trail, trail_csv
+from services.projections.trail_reads import trail_reads
 
 router = APIRouter(tags=["read models: audit trails"])
 
@@ -72,7 +73,7 @@ def _read(projections: Projections, scope: Scope, kind: str, key: str, as_of: st
             result = trail(tx, kind, key, instant, scope.sees_trail)
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from None
-    log_trail_read(scope, kind, key, instant, result, fmt)
+    log_trail_read(projections.db, scope, kind, key, instant, result, fmt)
     if fmt == "csv":
         filename = f"trail-{kind}-{key}.csv".replace("/", "_")
         return Response(
@@ -132,3 +133,21 @@ def get_team_trail(
     format: Format = "json",
 ) -> Response:
     return _read(projections, scope, "team", team, as_of, format)
+
+
+@router.get(
+    "/trail-reads",
+    summary="Who read which trail, and when (QA Manager, PSW, Assistant Director, inspectors)",
+)
+def read_log(
+    projections: ProjectionsDep,
+    scope: ScopeDep,
+    kind: Annotated[Literal["audit", "child", "team"] | None, Query()] = None,
+    subject: Annotated[str | None, Query(max_length=200, description="An audit id, child reference or team")] = None,
+    reader: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Every read of a trail is recorded here, newest first: the reader, their roles, the subject,
+    the `as_of` asked for, how many events were shown and in which format."""
+    scope.require_everything("the log of trail reads")
+    return {"reads": trail_reads(projections.db, kind, subject, reader, limit)}
