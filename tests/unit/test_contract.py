@@ -46,8 +46,8 @@ def test_every_payload_has_an_aggregate_type_and_version() -> None:
         assert model.schema_version >= 1 and model.__doc__, name
 
 
-def test_envelope_uses_cloudevents_names_and_round_trips() -> None:
-    envelope = EventEnvelope(
+def sample_envelope(**data: object) -> EventEnvelope:
+    return EventEnvelope(
         id=uuid4(),
         type="AuditWithdrawn",
         subject="s",
@@ -63,43 +63,21 @@ def test_envelope_uses_cloudevents_names_and_round_trips() -> None:
         actorid="qa.manager",
         actorrole="qa_manager",
         correlationid="c",
-        data={"reason": "Allocated in error"},
+        data=data or {"reason": "Allocated in error"},
     )
+
+
+def test_envelope_uses_cloudevents_names_and_round_trips() -> None:
+    envelope = sample_envelope()
     again = EventEnvelope.model_validate_json(envelope.model_dump_json())
     assert again == envelope and again.payload().reason == "Allocated in error"  # type: ignore[attr-defined]
-    extensions = set(json.loads(envelope.model_dump_json())) - {
-        "specversion",
-        "id",
-        "source",
-        "type",
-        "subject",
-        "time",
-        "datacontenttype",
-        "dataschema",
-        "data",
-    }
+    cloudevents = {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "data"}
+    extensions = set(json.loads(envelope.model_dump_json())) - cloudevents
     assert all(name.isalnum() and name.islower() for name in extensions), extensions
 
 
 def test_chain_hash_covers_the_envelope_and_the_previous_hash() -> None:
-    envelope = EventEnvelope(
-        id=uuid4(),
-        type="AuditWithdrawn",
-        subject="s",
-        time=datetime.now(UTC),
-        dataschema="urn:x",
-        schemaversion=1,
-        aggregatetype="Audit",
-        aggregateid=uuid4(),
-        aggregateversion=2,
-        position=7,
-        occurredat=datetime.now(UTC),
-        recordedat=datetime.now(UTC),
-        actorid="a",
-        actorrole="qa_manager",
-        correlationid="c",
-        data={"reason": "r"},
-    )
+    envelope = sample_envelope(reason="r")
     h = chain_hash(envelope, "00")
     assert h != chain_hash(envelope, "01")
     assert h != chain_hash(envelope.model_copy(update={"data": {"reason": "R"}}), "00")
