@@ -65,7 +65,7 @@ class InProcessReceipts:
         self.ledger = ledger
 
     def record(self, receipt: Receipt) -> None:
-        command = c.RecordNotificationDelivered(**receipt.as_json())
+        command = c.RecordNotificationDelivered.model_validate(receipt.as_json())
         self.ledger.record_notification_delivered(self.actor, command, CommandContext())
 
 

@@ -49,7 +49,8 @@ def install_problem_handlers(app: FastAPI, mapping: dict[type[Exception], tuple[
     for error_class, (status, title) in mapping.items():
 
         def handler(request: Request, exc: Exception, status: int = status, title: str = title) -> JSONResponse:
-            extra = {"field": exc.field, "rule": exc.rule} if hasattr(exc, "field") else {}
+            field, rule = getattr(exc, "field", None), getattr(exc, "rule", None)
+            extra = {"field": field, "rule": rule} if field else {}
             log.info("refused %s %s: %s %s", request.method, request.url.path, status, exc)
             return problem(status, title, str(exc), **extra)
 

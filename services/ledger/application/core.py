@@ -149,7 +149,7 @@ class LedgerCore(Application[UUID]):
         with self.stamped(actor, role):
             decision = decide(role)
             pending = list(decision.aggregates)
-            if guard_id:
+            if guard_id and ctx.idempotency_key:
                 pending.append(
                     IdempotentRequest(
                         requester=actor.id,
@@ -172,7 +172,7 @@ class LedgerCore(Application[UUID]):
 
     def _previous_answer(self, guard_id: UUID, fingerprint: str) -> Outcome | None:
         try:
-            guard = self.repository.get(guard_id)
+            guard: Any = self.repository.get(guard_id)
         except AggregateNotFoundError:
             return None
         assert isinstance(guard, IdempotentRequest)
@@ -184,7 +184,7 @@ class LedgerCore(Application[UUID]):
 
     def load(self, cls: type[A], aggregate_id: UUID, what: str, ctx: CommandContext | None = None) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"no {what} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
@@ -204,7 +204,7 @@ class LedgerCore(Application[UUID]):
 
     def staff(self, staff_id: str, what: str = "staff member") -> StaffMember:
         try:
-            member = self.repository.get(StaffMember.id_for(staff_id))
+            member: Any = self.repository.get(StaffMember.id_for(staff_id))
         except AggregateNotFoundError:
             raise NotFound(f"{what} '{staff_id}' is not registered") from None
         assert isinstance(member, StaffMember)
