@@ -15,6 +15,9 @@ SUB ?=
 
 help:
 	@echo "make run     start ledger + projections + notifier on http://127.0.0.1:$(PORT) (SQLite under ./data)"
+	@echo "make run-distributed   ledger :8000, projections :8001, notifier :8002 as separate processes"
+	@echo "             (Tansu Kafka, local PostgreSQL database qaledger_dev, SMTP catcher; docs/operations.md)"
+	@echo "make demo    play an 8-week audit cycle through the API and print what the system knows"
 	@echo "make test    run the whole test suite (needs PostgreSQL on 127.0.0.1:5432)"
 	@echo "make token ROLE=qa_manager SUB=qa.manager   mint a dev bearer token"
 	@echo "make schemas regenerate schemas/json from the Pydantic models"
@@ -33,13 +36,26 @@ setup: $(VENV)/.synced
 run: setup
 	PORT=$(PORT) $(RUN) python -m services.embedded
 
-test: setup
+run-distributed: setup
+	$(RUN) python -m devtools.distributed
+
+demo: setup
+	$(RUN) python -m devtools.demo
+
+# tests/integration/test_compose.py validates docker-compose.yml with Debian's docker-compose (no engine).
+compose-tool:
+	@command -v docker-compose >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
+	  else echo "docker-compose is missing: install it (apt-get install docker-compose) for the compose test" >&2; fi; }
+
+test: setup compose-tool
 	$(RUN) pytest -q
 
 test-unit: setup
 	$(RUN) pytest -q tests/unit
 
-test-integration: setup
+test-integration: setup compose-tool
 	$(RUN) pytest -q tests/integration
 
 test-e2e: setup

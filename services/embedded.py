@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from datetime import date
 
 import uvicorn
 from fastapi import FastAPI
@@ -36,8 +38,14 @@ from services.projections.wiring import mount_projections
 log = logging.getLogger("qa_ledger.embedded")
 
 
-def create_embedded_app(settings: LedgerSettings, auth: AuthSettings) -> FastAPI:
+def create_embedded_app(
+    settings: LedgerSettings, auth: AuthSettings, clock: Callable[[], date] | None = None
+) -> FastAPI:
+    """`clock` (default: today in London) is what day the ledger, the read models and the notifier's
+    deadline rules believe it is; `make demo` passes a simulated calendar to play 8 weeks in a minute."""
     ledger = build_ledger(settings)
+    if clock is not None:
+        ledger.today = clock
     app = FastAPI(
         title="QA Ledger (embedded: ledger, projections, notifier)",
         version="1.0.0",
@@ -49,9 +57,11 @@ def create_embedded_app(settings: LedgerSettings, auth: AuthSettings) -> FastAPI
     )
     attach_ledger(app, ledger, auth)
     app.include_router(ledger_router())
-    mount_projections(
+    projections = mount_projections(
         app, settings_url("PROJECTIONS_DATABASE_URL", settings, "projections"), read_page(ledger), ledger.after_commit
     )
+    if clock is not None:
+        projections.today = clock
     mount_notifier(app, ledger, settings, log_feed=LogFeed(read_page(ledger)))
     return app
 
@@ -81,6 +91,7 @@ def mount_notifier(app: FastAPI, ledger: LedgerApplication, settings: LedgerSett
     follower = follow_notifier(log_feed, notifier)
     runner = NotifierRunner(notifier, interval=5.0)
     attach_notifier(app, notifier, follower)
+    app.state.notifier_runner = runner  # the demo wakes it after moving its simulated calendar
     app.include_router(notifier_router())
     app.router.on_startup += [follower.start, runner.start]
     app.router.on_shutdown += [runner.stop, follower.stop, notifier.store.close]

@@ -1,8 +1,8 @@
 """Set up a PostgreSQL ledger with least privilege: `python -m services.ledger.provision`.
 
 Run once as the database owner (or a superuser). It creates the event tables, the hash-chain
-table and their append-only triggers (through the ledger's own recorder), then a login role that
-may only SELECT and INSERT events. The service then connects as that role, with
+table and their append-only triggers (through the ledger's own recorder) and the relay's tracking
+table, then a login role that may only SELECT and INSERT events (and move the relay's position). The service then connects as that role, with
 `?create_table=false`, so even a compromised ledger process cannot edit history.
 """
 
@@ -24,6 +24,9 @@ def provision(admin_url: str, app_role: str, app_password: str, schema: str = "p
     owner_url = admin_url if schema == "public" else f"{admin_url}?schema={schema}"
     ledger = LedgerApplication(env=eventsourcing_env(owner_url))  # creates tables and triggers
     events_table = ledger.recorder.events_table_name  # type: ignore[attr-defined]
+    # The relay's published position (services/ledger/relay/tracking.py): a pointer, not history, so
+    # it may be updated; the event and hash tables stay SELECT and INSERT only.
+    tracking_table = ledger.factory.tracking_recorder().tracking_table_name  # type: ignore[attr-defined]
     ledger.close()
     s, role = sql.Identifier(schema), sql.Identifier(app_role)
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -36,6 +39,8 @@ def provision(admin_url: str, app_role: str, app_password: str, schema: str = "p
             t = sql.SQL("{}.{}").format(s, sql.Identifier(table))
             conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(t, role))
             conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(t, role))
+        tracking = sql.SQL("{}.{}").format(s, sql.Identifier(tracking_table.split(".")[-1]))
+        conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(tracking, role))
         seq = sql.SQL("{}.{}").format(s, sql.Identifier(f"{events_table}_notification_id_seq"))
         conn.execute(sql.SQL("GRANT USAGE, SELECT ON SEQUENCE {} TO {}").format(seq, role))
     parts = urlparse(admin_url)

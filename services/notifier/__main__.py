@@ -1,19 +1,26 @@
 """Run the notifier alone (distributed mode): `python -m services.notifier`.
 
 Feed: Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else the ledger's HTTP feed (QA_LEDGER_URL with
-QA_LEDGER_SERVICE_TOKEN). Receipts go to the ledger over HTTP with the same service token.
+QA_LEDGER_SERVICE_TOKEN). Receipts go to the ledger over HTTP with the same service token; in dev,
+without QA_LEDGER_SERVICE_TOKEN, the token is minted from the shared local key (QA_LEDGER_JWT_SECRET).
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from collections.abc import Sequence
 
 import uvicorn
+from fastapi import FastAPI
 
-from services.feed.base import EventFeed
+from services.feed.base import Batch, EventFeed, PositionedConsumer
+from services.feed.follower import Follower
 from services.feed.log import HttpFeed
 from services.notifier.adapters.receipts import HttpReceiptSink
+from services.notifier.application import Notifier
 from services.notifier.config import NotifierSettings
+from services.notifier.ports import Channel, DeliveryFailed, OutgoingMessage
 from services.notifier.wiring import (
     NotifierRunner,
     build_notifier,
@@ -24,8 +31,79 @@ from services.notifier.wiring import (
 )
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
+from services.platform.operations import DELIVERIES, FOLLOWER_LAG, install_operations
 
 log = logging.getLogger("qa_ledger.notifier")
+
+
+class Correlations:
+    """Correlation ids of recently applied events by event id, so a send can be logged with the
+    correlation of the request that caused it (best effort: after a restart, older ones are gone)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, str] = OrderedDict()
+
+    def note(self, event_id: str, correlation_id: str) -> None:
+        self._ids[event_id] = correlation_id
+        while len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+
+    def get(self, event_id: str) -> str:
+        return self._ids.get(event_id, "")
+
+
+class LoggedConsumer:
+    """Logs each newly applied envelope with the correlation id it carries from the ledger."""
+
+    def __init__(self, consumer: PositionedConsumer, correlations: Correlations) -> None:
+        self.consumer = consumer
+        self.name = consumer.name
+        self.correlations = correlations
+
+    def position(self) -> int:
+        return self.consumer.position()
+
+    def apply(self, batch: Batch) -> None:
+        before = self.consumer.position()
+        self.consumer.apply(batch)
+        for envelope in batch.envelopes:
+            if envelope.position > before:
+                self.correlations.note(str(envelope.id), envelope.correlationid)
+                log.info(
+                    "applied %s at position %d",
+                    envelope.type,
+                    envelope.position,
+                    extra={
+                        "service": self.name,
+                        "correlation_id": envelope.correlationid,
+                        "position": envelope.position,
+                        "event_type": envelope.type,
+                    },
+                )
+
+
+class CountedChannel:
+    """Counts deliveries by channel and outcome (Prometheus) and logs each with its correlation id."""
+
+    def __init__(self, channel: Channel, correlations: Correlations) -> None:
+        self.channel = channel
+        self.name = channel.name
+        self.correlations = correlations
+
+    def send(self, message: OutgoingMessage) -> None:
+        extra = {
+            "service": "notifier",
+            "correlation_id": self.correlations.get(str(message.cause_event_id)),
+            "event_type": message.cause_event_type,
+        }
+        try:
+            self.channel.send(message)
+        except DeliveryFailed:
+            DELIVERIES.labels(self.name, "failed").inc()
+            raise
+        DELIVERIES.labels(self.name, "sent").inc()
+        log.info("sent %s to %s by %s", message.rule, message.recipient_id, self.name, extra=extra)
 
 
 def feed_from_settings(settings: NotifierSettings) -> EventFeed:
@@ -40,21 +118,45 @@ def feed_from_settings(settings: NotifierSettings) -> EventFeed:
     return HttpFeed(settings.ledger_url, settings.service_token)
 
 
+def install_notifier_operations(app: FastAPI, notifier: Notifier, follower: Follower, runner: NotifierRunner) -> None:
+    """/healthz, /readyz (store answers, feed polled, scheduler ticking) and /metrics with the lag."""
+
+    def store_ready() -> str | None:
+        notifier.position()  # raises if the store does not answer
+        return None
+
+    def feed_ready() -> str | None:
+        if follower.last_error:
+            return follower.last_error
+        return None if follower.head is not None else "the feed has not answered yet"
+
+    install_operations(app, {"store": store_ready, "feed": feed_ready, "scheduler": lambda: runner.last_error})
+    FOLLOWER_LAG.labels(notifier.name).set_function(lambda: follower.lag or 0)
+
+
+def counted(channels: Sequence[Channel], correlations: Correlations) -> list[Channel]:
+    return [CountedChannel(channel, correlations) for channel in channels]
+
+
 def main() -> None:
     configure_logging("notifier")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the feed polls twice a second
     settings = NotifierSettings.from_env()
     if not (settings.ledger_url and settings.service_token):
-        raise SystemExit(
-            "QA_LEDGER_URL and QA_LEDGER_SERVICE_TOKEN are needed to record receipts in the ledger"
-        )
+        raise SystemExit("QA_LEDGER_URL and QA_LEDGER_SERVICE_TOKEN are needed to record receipts in the ledger")
     receipts = HttpReceiptSink(settings.ledger_url, settings.service_token)
+    correlations = Correlations()
     notifier = build_notifier(
-        settings.database_url, channels_from_settings(settings), receipts, retry=retry_from_settings(settings)
+        settings.database_url,
+        counted(channels_from_settings(settings), correlations),
+        receipts,
+        retry=retry_from_settings(settings),
     )
     follower = follow_notifier(feed_from_settings(settings), notifier)
+    follower.consumer = LoggedConsumer(notifier, correlations)  # after follow_notifier hooked `caught_up`
     runner = NotifierRunner(notifier, settings.tick_seconds)
     app = create_notifier_app(notifier, follower, AuthSettings.from_env(settings.data_dir))
+    install_notifier_operations(app, notifier, follower, runner)
     follower.start()
     runner.start()
     log.info(

@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.platform.auth import AuthSettings, mint_local_token
+
+# Long enough for a dev deployment to run for weeks; production supplies QA_LEDGER_SERVICE_TOKEN.
+DEV_SERVICE_TOKEN_SECONDS = 90 * 24 * 3600
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-webhook-secret"})
 
 
@@ -45,7 +49,7 @@ class NotifierSettings:
             database_url=env.get("NOTIFIER_DATABASE_URL", f"sqlite:///{data_dir}/notifier.sqlite3"),
             data_dir=data_dir,
             ledger_url=env.get("QA_LEDGER_URL"),
-            service_token=env.get("QA_LEDGER_SERVICE_TOKEN"),
+            service_token=env.get("QA_LEDGER_SERVICE_TOKEN") or dev_service_token(data_dir),
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             kafka_topic=env.get("KAFKA_TOPIC", "qa-ledger.events.v1"),
             kafka_group_id=env.get("NOTIFIER_KAFKA_GROUP_ID", "qa-ledger-notifier"),
@@ -69,10 +73,17 @@ class NotifierSettings:
 
     def check(self) -> None:
         if self.webhook_url and not self.webhook_secret:
-            raise ValueError(
-                "NOTIFIER_WEBHOOK_SECRET is required with NOTIFIER_WEBHOOK_URL (receivers verify it)"
-            )
+            raise ValueError("NOTIFIER_WEBHOOK_SECRET is required with NOTIFIER_WEBHOOK_URL (receivers verify it)")
         if self.production and self.webhook_url and (self.webhook_secret or "") in PLACEHOLDER_SECRETS:
             raise ValueError("NOTIFIER_WEBHOOK_SECRET is a placeholder; set a real secret in production")
         if self.max_attempts < 1:
             raise ValueError("NOTIFIER_MAX_ATTEMPTS must be at least 1")
+
+
+def dev_service_token(data_dir: Path) -> str | None:
+    """In dev, a `service` token signed with the shared local key (QA_LEDGER_JWT_SECRET, or the key
+    under the data dir), so a distributed run needs no token minted by hand. Never in production."""
+    if os.environ.get("QA_LEDGER_ENV", "dev") == "production" or os.environ.get("QA_LEDGER_OIDC_JWKS_URL"):
+        return None
+    auth = AuthSettings.from_env(data_dir)
+    return mint_local_token(auth, "notifier", ["service"], ttl_seconds=DEV_SERVICE_TOKEN_SECONDS)

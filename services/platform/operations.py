@@ -16,6 +16,7 @@ HTTP_REQUESTS = Counter(
 HTTP_LATENCY = Histogram("qa_ledger_http_request_seconds", "HTTP request latency", ["method", "route"])
 EVENTS_APPENDED = Counter("qa_ledger_events_appended_total", "Events appended to the ledger")
 FOLLOWER_LAG = Gauge("qa_ledger_follower_lag_events", "Events a consumer is behind the ledger", ["consumer"])
+RELAY_LAG = Gauge("qa_ledger_relay_lag_events", "Published events the relay has not yet sent to Kafka")
 DELIVERIES = Counter("qa_ledger_notifications_total", "Notification deliveries", ["channel", "outcome"])
 
 

@@ -16,6 +16,7 @@ from services.ledger.adapters.signing import verify_signature
 from services.ledger.adapters.store import eventsourcing_env
 from services.ledger.application import LedgerApplication
 from services.ledger.provision import provision
+from services.ledger.relay.tracking import PublishedPosition
 from tests.support.postgres import fresh_schema
 from tests.support.stores import split_postgres_url, superuser
 from tests.support.world import World
@@ -107,6 +108,9 @@ def test_the_ledger_role_may_only_select_and_insert(postgres_database: str, cloc
         world = World(ledger).register_everyone()
         world.submit(world.allocate(world.cycle()))  # the restricted role can record everything
         assert ledger.verify_chain().verified
+        relay_position = PublishedPosition(ledger.factory.tracking_recorder())  # and the relay can track
+        relay_position.advance(3)
+        assert relay_position.get() == 3
         url, _ = split_postgres_url(app_url)
         with psycopg.connect(url, autocommit=True) as conn:
             for statement in (

@@ -12,7 +12,7 @@ from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted
 from services.ledger.relay import Relay
 from services.platform.auth import AuthSettings, TokenVerifier
 from services.platform.http import PrincipalDep, install_middleware
-from services.platform.operations import EVENTS_APPENDED, install_operations
+from services.platform.operations import EVENTS_APPENDED, RELAY_LAG, install_operations
 from services.platform.problems import install_problem_handlers
 
 ERRORS: dict[type[Exception], tuple[int, str]] = {
@@ -59,6 +59,7 @@ def attach_relay(app: FastAPI, relay: Relay) -> None:
     """Run the Kafka relay with the API, and show how far it has published."""
     app.router.on_startup.append(relay.start)
     app.router.on_shutdown.append(relay.stop)
+    RELAY_LAG.set_function(lambda: relay.status().lag or 0)
 
     @app.get("/v1/relay/status", tags=["operations"], summary="How far the relay has published to Kafka")
     def relay_status(who: PrincipalDep) -> dict[str, Any]:
