@@ -2,8 +2,9 @@
 
 Run once as the database owner (or a superuser). It creates the event tables, the hash-chain
 table and their append-only triggers (through the ledger's own recorder) and the relay's tracking
-table, then a login role that may only SELECT and INSERT events (and move the relay's position). The service then connects as that role, with
-`?create_table=false`, so even a compromised ledger process cannot edit history.
+table, then a login role that may only SELECT and INSERT events (and move the relay's position).
+The service then connects as that role, with `?create_table=false`, so even a compromised ledger
+process cannot edit history.
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 import uvicorn
 from fastapi import FastAPI
 
-from services.feed.base import Batch, EventFeed, PositionedConsumer
+from services.feed.base import EventFeed
 from services.feed.follower import Follower
 from services.feed.log import HttpFeed
+from services.feed.logged import LoggedConsumer
 from services.notifier.adapters.receipts import HttpReceiptSink
 from services.notifier.application import Notifier
 from services.notifier.config import NotifierSettings
@@ -51,36 +52,6 @@ class Correlations:
 
     def get(self, event_id: str) -> str:
         return self._ids.get(event_id, "")
-
-
-class LoggedConsumer:
-    """Logs each newly applied envelope with the correlation id it carries from the ledger."""
-
-    def __init__(self, consumer: PositionedConsumer, correlations: Correlations) -> None:
-        self.consumer = consumer
-        self.name = consumer.name
-        self.correlations = correlations
-
-    def position(self) -> int:
-        return self.consumer.position()
-
-    def apply(self, batch: Batch) -> None:
-        before = self.consumer.position()
-        self.consumer.apply(batch)
-        for envelope in batch.envelopes:
-            if envelope.position > before:
-                self.correlations.note(str(envelope.id), envelope.correlationid)
-                log.info(
-                    "applied %s at position %d",
-                    envelope.type,
-                    envelope.position,
-                    extra={
-                        "service": self.name,
-                        "correlation_id": envelope.correlationid,
-                        "position": envelope.position,
-                        "event_type": envelope.type,
-                    },
-                )
 
 
 class CountedChannel:
@@ -153,7 +124,9 @@ def main() -> None:
         retry=retry_from_settings(settings),
     )
     follower = follow_notifier(feed_from_settings(settings), notifier)
-    follower.consumer = LoggedConsumer(notifier, correlations)  # after follow_notifier hooked `caught_up`
+    follower.consumer = LoggedConsumer(  # after follow_notifier hooked `caught_up`
+        notifier, lambda envelope: correlations.note(str(envelope.id), envelope.correlationid)
+    )
     runner = NotifierRunner(notifier, settings.tick_seconds)
     app = create_notifier_app(notifier, follower, AuthSettings.from_env(settings.data_dir))
     install_notifier_operations(app, notifier, follower, runner)

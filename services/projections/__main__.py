@@ -17,7 +17,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from schemas.envelope import KAFKA_TOPIC
-from services.feed import Batch, EventFeed, Follower, HttpFeed, PositionedConsumer
+from services.feed import EventFeed, Follower, HttpFeed
+from services.feed.logged import LoggedConsumer
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
 from services.platform.operations import FOLLOWER_LAG, install_operations
@@ -26,35 +27,6 @@ from services.projections.consumer import Projections
 from services.projections.wiring import build_projections, create_projections_app
 
 log = logging.getLogger("qa_ledger.projections")
-
-
-class LoggedConsumer:
-    """Logs each newly applied envelope with the correlation id it carries from the ledger's request,
-    so one search finds a command in the ledger's logs and its effect here."""
-
-    def __init__(self, consumer: PositionedConsumer) -> None:
-        self.consumer = consumer
-        self.name = consumer.name
-
-    def position(self) -> int:
-        return self.consumer.position()
-
-    def apply(self, batch: Batch) -> None:
-        before = self.consumer.position()
-        self.consumer.apply(batch)
-        for envelope in batch.envelopes:
-            if envelope.position > before:
-                log.info(
-                    "applied %s at position %d",
-                    envelope.type,
-                    envelope.position,
-                    extra={
-                        "service": self.name,
-                        "correlation_id": envelope.correlationid,
-                        "position": envelope.position,
-                        "event_type": envelope.type,
-                    },
-                )
 
 
 def install_projection_operations(app: FastAPI, projections: Projections, follower: Follower) -> None:

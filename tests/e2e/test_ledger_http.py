@@ -124,7 +124,9 @@ class TestFeed:
     def test_only_qa_manager_inspector_and_services_read_it(self, client: TestClient, auth: Auth, role: str) -> None:
         assert client.get("/v1/events", headers=auth("someone", role)).status_code == 403
 
-    def test_a_service_token_reads_the_feed_and_nothing_else(self, client: TestClient, auth: Auth, world: World) -> None:
+    def test_a_service_token_reads_the_feed_and_nothing_else(
+        self, client: TestClient, auth: Auth, world: World
+    ) -> None:
         service = auth("warehouse", "service")
         cycle = world.cycle()
         audit = world.allocate(cycle)

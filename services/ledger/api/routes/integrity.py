@@ -21,7 +21,9 @@ class KeptCheckpoint(BaseModel):
 def verify(
     ledger: LedgerDep,
     actor: ActorDep,
-    from_position: Annotated[int, Query(ge=0, le=2**63 - 1, description="Start from a kept checkpoint's position.")] = 0,
+    from_position: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="Start from a kept checkpoint's position.")
+    ] = 0,
     expected_prevhash: Annotated[str | None, Query(description="The kept checkpoint's hash.")] = None,
 ) -> dict[str, Any]:
     """Recomputes every event's hash from its envelope and the previous hash, and names the first
