@@ -204,9 +204,7 @@ class Notifier:
                 self.receipts.record(receipt)
             except Exception as exc:  # the ledger may be down: keep the receipt for the next pass
                 report.receipt_errors.append(str(exc))
-                log.warning(
-                    "receipt for %s to %s not recorded yet: %s", delivery.rule, delivery.recipient_id, exc
-                )
+                log.warning("receipt for %s to %s not recorded yet: %s", delivery.rule, delivery.recipient_id, exc)
                 return
             with self.store.transaction() as tx:
                 tx.mark_receipt_recorded(delivery.message_id, delivery.channel, self.now())

@@ -160,9 +160,7 @@ def warn_moderation_coverage_below_floor(source: DeadlineSource, today: date) ->
             # Nothing submitted means nothing to moderate; the overdue-audit rule has spoken.
             if coverage.submitted == 0 or coverage.percent >= cycle.floor_percent:
                 return []
-            people = unique_active(
-                [*source.holders(Role.QA_MANAGER), *source.holders(Role.PRINCIPAL_SOCIAL_WORKER)]
-            )
+            people = unique_active([*source.holders(Role.QA_MANAGER), *source.holders(Role.PRINCIPAL_SOCIAL_WORKER)])
             return _tell(deadline, people, lambda p: messages.moderation_below_floor(p, cycle, coverage))
 
         yield deadline, decide

@@ -139,9 +139,7 @@ class Directory(Protocol):
 
     def staff(self, staff_id: str) -> StaffMember | None: ...
 
-    def holders(
-        self, role: Role, *, service_area: str | None = None, team: str | None = None
-    ) -> list[StaffMember]:
+    def holders(self, role: Role, *, service_area: str | None = None, team: str | None = None) -> list[StaffMember]:
         """Active staff holding a role, optionally within one service area or team."""
         ...
 

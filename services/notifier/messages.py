@@ -72,9 +72,7 @@ def audit_overdue(person: StaffMember, audit: AuditCase, auditor: StaffMember | 
 
 
 def inadequate_invitation(person: StaffMember, audit: AuditCase) -> tuple[str, str]:
-    subject = (
-        f"Inadequate audit: you are invited to the reflective case discussion for case {audit.child_ref}"
-    )
+    subject = f"Inadequate audit: you are invited to the reflective case discussion for case {audit.child_ref}"
     body = (
         f"{greeting(person)}The audit of {case_line(audit)} has been graded inadequate.\n"
         "As Service Manager you must be invited to the reflective case discussion, and it is you who "
@@ -121,9 +119,7 @@ def rcd_missing(person: StaffMember, audit: AuditCase) -> tuple[str, str]:
 
 def moderation_below_floor(person: StaffMember, cycle: Cycle, coverage: Coverage) -> tuple[str, str]:
     needed = coverage.still_needed(cycle.floor_percent)
-    subject = (
-        f"Moderation week: {cycle.name} coverage is {coverage.percent:.0f}%, below {cycle.floor_percent}%"
-    )
+    subject = f"Moderation week: {cycle.name} coverage is {coverage.percent:.0f}%, below {cycle.floor_percent}%"
     body = (
         f"{greeting(person)}Moderation week of {cycle.name} begins on "
         f"{long_date(cycle.moderation_week_starts)}. {coverage.moderated} of {coverage.submitted} submitted "

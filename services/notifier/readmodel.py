@@ -91,9 +91,7 @@ def audit_allocated(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditAlloc
 
 
 def audit_reallocated(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditReallocated) -> None:
-    tx.update_audit(
-        env.aggregateid, auditor_id=p.auditor_id, auditor_service_area=p.auditor_service_area.value
-    )
+    tx.update_audit(env.aggregateid, auditor_id=p.auditor_id, auditor_service_area=p.auditor_service_area.value)
 
 
 def audit_submitted(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditSubmitted) -> None:
@@ -132,14 +130,10 @@ def action_agreed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionAgreed
 
 
 def action_due_date_changed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionDueDateChanged) -> None:
-    tx.update_action(
-        env.aggregateid, due_on=p.due_on, due_set_by_event_id=env.id, due_set_by_event_type=env.type
-    )
+    tx.update_action(env.aggregateid, due_on=p.due_on, due_set_by_event_id=env.id, due_set_by_event_type=env.type)
 
 
-def action_closed(
-    tx: NotifierTransaction, env: EventEnvelope, p: e.ActionCompleted | e.ActionCancelled
-) -> None:
+def action_closed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionCompleted | e.ActionCancelled) -> None:
     tx.update_action(env.aggregateid, is_open=0)
 
 

@@ -57,9 +57,7 @@ def tell_auditor_of_allocation(
         return []
     cycle = directory.cycle(audit.cycle_id) if audit.cycle_id else None
     people = unique_active([directory.staff(payload.auditor_id)])
-    return _notify(
-        envelope, AUDIT_ALLOCATED, people, audit, lambda p: messages.audit_allocated(p, audit, cycle)
-    )
+    return _notify(envelope, AUDIT_ALLOCATED, people, audit, lambda p: messages.audit_allocated(p, audit, cycle))
 
 
 def newly_graded(payload: AuditGraded, grades: frozenset[Grade]) -> bool:
@@ -73,9 +71,7 @@ def invite_service_manager_to_rcd(
     audit = directory.audit(envelope.aggregateid)
     if audit is None or not newly_graded(payload, frozenset({Grade.INADEQUATE})):
         return []
-    people = unique_active(
-        list(directory.holders(Role.SERVICE_MANAGER, service_area=audit.case_service_area))
-    )
+    people = unique_active(list(directory.holders(Role.SERVICE_MANAGER, service_area=audit.case_service_area)))
     return _notify(
         envelope,
         AUDIT_INADEQUATE_INVITE_SM,
@@ -99,9 +95,7 @@ def escalate_inadequate_audit(
     )
 
 
-def share_good_audit(
-    envelope: EventEnvelope, payload: AuditGraded, directory: Directory
-) -> list[Notification]:
+def share_good_audit(envelope: EventEnvelope, payload: AuditGraded, directory: Directory) -> list[Notification]:
     audit = directory.audit(envelope.aggregateid)
     if audit is None or not newly_graded(payload, GOOD_GRADES):
         return []
@@ -113,9 +107,7 @@ def share_good_audit(
         ]
     )
     grade = payload.overall_grade.value
-    return _notify(
-        envelope, AUDIT_GOOD_SHARE, people, audit, lambda p: messages.good_audit_shared(p, audit, grade)
-    )
+    return _notify(envelope, AUDIT_GOOD_SHARE, people, audit, lambda p: messages.good_audit_shared(p, audit, grade))
 
 
 EVENT_RULES: dict[str, tuple[EventRule, ...]] = {

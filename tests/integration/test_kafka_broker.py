@@ -53,9 +53,7 @@ def producer(bootstrap: str) -> Iterator[KafkaProducer]:
 
 
 def _consumer(bootstrap: str, topic: str, group: str, **overrides) -> KafkaConsumer:
-    return KafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=group, **{**CONSUMER_SETTINGS, **overrides}
-    )
+    return KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, **{**CONSUMER_SETTINGS, **overrides})
 
 
 def _poll_n(consumer: KafkaConsumer, n: int, timeout: float = 20.0) -> list[ConsumerRecord]:
@@ -70,10 +68,7 @@ def _poll_n(consumer: KafkaConsumer, n: int, timeout: float = 20.0) -> list[Cons
 
 
 def _produce(producer: KafkaProducer, topic: str, n: int, start: int = 0) -> None:
-    futures = [
-        producer.send(topic, key=f"case-{i % 7}".encode(), value=f"event-{i}".encode())
-        for i in range(start, n)
-    ]
+    futures = [producer.send(topic, key=f"case-{i % 7}".encode(), value=f"event-{i}".encode()) for i in range(start, n)]
     producer.flush(timeout=10)
     offsets = [f.get(timeout=10).offset for f in futures]
     assert offsets == list(range(start, n))
@@ -126,9 +121,7 @@ def test_keyed_messages_keep_per_key_order_across_partitions(bootstrap: str, pro
         assert seen == sorted(seen) and len(seen) == 12, (key, seen)
 
 
-def test_second_consumer_in_group_resumes_from_committed_offset(
-    bootstrap: str, producer: KafkaProducer
-) -> None:
+def test_second_consumer_in_group_resumes_from_committed_offset(bootstrap: str, producer: KafkaProducer) -> None:
     topic, group = _unique("ledger-resume"), _unique("g")
     tp = TopicPartition(topic, 0)
     create_topic(bootstrap, topic, partitions=1)

@@ -132,8 +132,7 @@ ACTION_COLUMNS = (
     "is_open"
 )
 CYCLE_COLUMNS = (
-    "cycle_id, name, audits_due_on, moderation_week_starts, moderation_week_ends, floor_percent, "
-    "scheduled_event_id"
+    "cycle_id, name, audits_due_on, moderation_week_starts, moderation_week_ends, floor_percent, scheduled_event_id"
 )
 
 
@@ -147,8 +146,7 @@ class NotifierTransaction:
 
     def position(self, consumer: str, *, lock: bool = False) -> int:
         row = self.db.one(
-            "SELECT position FROM notifier_position WHERE consumer = ?"
-            + (self.db.for_update if lock else ""),
+            "SELECT position FROM notifier_position WHERE consumer = ?" + (self.db.for_update if lock else ""),
             (consumer,),
         )
         return int(row[0]) if row else 0
@@ -162,9 +160,7 @@ class NotifierTransaction:
         )
 
     def status_row(self, consumer: str) -> tuple[int, int | None, str | None]:
-        row = self.db.one(
-            "SELECT position, head, updated_at FROM notifier_position WHERE consumer = ?", (consumer,)
-        )
+        row = self.db.one("SELECT position, head, updated_at FROM notifier_position WHERE consumer = ?", (consumer,))
         return (int(row[0]), row[1], row[2]) if row else (0, None, None)
 
     # --- read model: writes ------------------------------------------------------------------------
@@ -189,9 +185,7 @@ class NotifierTransaction:
         )
         self.db.execute("DELETE FROM notifier_staff_roles WHERE staff_id = ?", (member.staff_id,))
         for role in sorted(member.roles):
-            self.db.execute(
-                "INSERT INTO notifier_staff_roles (staff_id, role) VALUES (?, ?)", (member.staff_id, role)
-            )
+            self.db.execute("INSERT INTO notifier_staff_roles (staff_id, role) VALUES (?, ?)", (member.staff_id, role))
 
     def put_cycle(self, cycle: Cycle) -> None:
         self.db.execute(
@@ -246,12 +240,9 @@ class NotifierTransaction:
         """Set a few columns of an audit already in the read model (dates and ids as text)."""
         assignments = ", ".join(f"{name} = ?" for name in fields)
         values = [
-            v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, UUID) else v
-            for v in fields.values()
+            v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, UUID) else v for v in fields.values()
         ]
-        self.db.execute(
-            f"UPDATE notifier_audits SET {assignments} WHERE audit_id = ?", (*values, str(audit_id))
-        )
+        self.db.execute(f"UPDATE notifier_audits SET {assignments} WHERE audit_id = ?", (*values, str(audit_id)))
 
     def put_action(self, action: ActionItem) -> None:
         values = (
@@ -276,12 +267,9 @@ class NotifierTransaction:
     def update_action(self, action_id: UUID, **fields: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in fields)
         values = [
-            v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, UUID) else v
-            for v in fields.values()
+            v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, UUID) else v for v in fields.values()
         ]
-        self.db.execute(
-            f"UPDATE notifier_actions SET {assignments} WHERE action_id = ?", (*values, str(action_id))
-        )
+        self.db.execute(f"UPDATE notifier_actions SET {assignments} WHERE action_id = ?", (*values, str(action_id)))
 
     # --- read model: Directory -------------------------------------------------------------------
 
@@ -289,10 +277,7 @@ class NotifierTransaction:
         people = []
         for staff_id, name, email, team, area, manager, left_on in rows:
             roles = frozenset(
-                r
-                for (r,) in self.db.all(
-                    "SELECT role FROM notifier_staff_roles WHERE staff_id = ?", (staff_id,)
-                )
+                r for (r,) in self.db.all("SELECT role FROM notifier_staff_roles WHERE staff_id = ?", (staff_id,))
             )
             people.append(StaffMember(staff_id, name, email, roles, team, area, manager, _day(left_on)))
         return people
@@ -303,9 +288,7 @@ class NotifierTransaction:
         )
         return found[0] if found else None
 
-    def holders(
-        self, role: Role, *, service_area: str | None = None, team: str | None = None
-    ) -> list[StaffMember]:
+    def holders(self, role: Role, *, service_area: str | None = None, team: str | None = None) -> list[StaffMember]:
         sql = (
             f"SELECT {STAFF_COLUMNS} FROM notifier_staff s "
             "JOIN notifier_staff_roles r ON r.staff_id = s.staff_id "
@@ -329,9 +312,7 @@ class NotifierTransaction:
         return _cycle(row) if row else None
 
     def action(self, action_id: UUID) -> ActionItem | None:
-        row = self.db.one(
-            f"SELECT {ACTION_COLUMNS} FROM notifier_actions WHERE action_id = ?", (str(action_id),)
-        )
+        row = self.db.one(f"SELECT {ACTION_COLUMNS} FROM notifier_actions WHERE action_id = ?", (str(action_id),))
         return _action(row) if row else None
 
     # --- read model: DeadlineSource --------------------------------------------------------------
@@ -392,8 +373,7 @@ class NotifierTransaction:
 
     def mark_deadline_notified(self, deadline: Deadline, count: int) -> None:
         self.db.execute(
-            "UPDATE notifier_deadlines SET notified = ? "
-            "WHERE subject_id = ? AND rule = ? AND cause_event_id = ?",
+            "UPDATE notifier_deadlines SET notified = ? WHERE subject_id = ? AND rule = ? AND cause_event_id = ?",
             (count, deadline.subject_id, deadline.rule, str(deadline.cause_event_id)),
         )
 
