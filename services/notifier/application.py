@@ -139,8 +139,14 @@ class Notifier:
     # --- dispatcher -------------------------------------------------------------------------------
 
     def dispatch(self, limit: int = 100) -> DispatchReport:
-        """Send what is due, then record receipts in the ledger. One dispatcher per store at a time."""
+        """Send what is due, then record receipts in the ledger. One dispatcher per store at a time.
+
+        Waits while the consumer is behind the feed: receipts later in the log may show that a
+        queued message was already delivered (a replay into a fresh store).
+        """
         report = DispatchReport()
+        if not self.caught_up():
+            return report
         with self._dispatching:
             with self.store.transaction() as tx:
                 due = tx.deliveries_due(self.now(), limit)

@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from schemas.vocabulary import Grade, Role
+
+MESSAGE_NAMESPACE = UUID("6f1d1c3e-2b7a-5c55-9a51-1f4b2f0c9e77")
+
+
+def message_id(cause_event_id: UUID, rule: str, recipient_id: str) -> UUID:
+    """One message per (cause, rule, recipient): the outbox key that makes a replay send nothing."""
+    return uuid5(MESSAGE_NAMESPACE, f"{cause_event_id}|{rule}|{recipient_id}")
+
 
 # Rule names are a contract: receipts carry them and the projections count escalations by prefix.
 AUDIT_ALLOCATED = "audit.allocated"

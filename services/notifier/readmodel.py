@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from schemas import events as e
-from services.notifier.domain import ActionItem, AuditCase, Cycle, StaffMember
+from services.notifier.domain import ActionItem, AuditCase, Cycle, StaffMember, message_id
 
 if TYPE_CHECKING:
     from schemas.envelope import EventEnvelope
@@ -137,6 +137,12 @@ def action_closed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionComple
     tx.update_action(env.aggregateid, is_open=0)
 
 
+def receipt_read_back(tx: NotifierTransaction, env: EventEnvelope, p: e.NotificationDelivered) -> None:
+    # On a replay into an empty store (a lost or rebuilt outbox), the ledger's receipts are what
+    # stop the notifier from telling people a second time.
+    tx.note_receipt(message_id(p.cause_event_id, p.rule, p.recipient_id), p.channel.value, p.delivered_at)
+
+
 PROJECTORS: dict[str, Projector] = {
     "StaffMemberRegistered": staff_registered,
     "StaffRoleChanged": staff_changed,
@@ -154,4 +160,5 @@ PROJECTORS: dict[str, Projector] = {
     "ActionDueDateChanged": action_due_date_changed,
     "ActionCompleted": action_closed,
     "ActionCancelled": action_closed,
+    "NotificationDelivered": receipt_read_back,
 }

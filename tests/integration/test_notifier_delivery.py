@@ -295,3 +295,26 @@ def test_in_the_background_the_follower_and_scheduler_deliver_unprompted(
         h.follower.stop()
         h.notifier.store.close()
     assert runner.last_error is None and h.follower.last_error is None
+
+
+def test_a_lost_outbox_replayed_from_the_ledger_tells_nobody_twice(  # type: ignore[no-untyped-def]
+    harness: Harness, receiver, ledger, clock, database_url, tmp_path, client
+) -> None:
+    # A cycle's worth of notifications goes out, each with its receipt in the ledger.
+    replays = TestReplayAndRestart()
+    replays.scenario(harness)
+    before = replays.sent(harness, receiver)
+    assert before[0] >= 8
+    harness.notifier.store.close()
+
+    # The notifier's store is lost; a new one follows the whole log from position 0.
+    (tmp_path / "fresh").mkdir()
+    fresh_url = notifier_store_url(database_url, tmp_path / "fresh")
+    channels = [SmtpChannel(harness.inbox.host, harness.inbox.port), WebhookChannel(receiver.url, SECRET)]
+    rebuilt = make_harness(ledger, clock, fresh_url, channels, ledger_sink(client), inbox=harness.inbox)
+    rebuilt.sync()
+    rebuilt.on_day(clock.today + timedelta(days=1))
+
+    # The receipts it read back stopped every send: the inbox and the webhook saw nothing new.
+    assert replays.sent(rebuilt, receiver) == before
+    rebuilt.notifier.store.close()

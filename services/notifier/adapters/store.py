@@ -6,7 +6,6 @@ the outbox as the application writes it, all inside one database transaction.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,9 +16,15 @@ from uuid import UUID
 from schemas.vocabulary import Role
 from services.notifier.adapters.database import Database, Row, Session
 from services.notifier.deadlines import Deadline
-from services.notifier.domain import ActionItem, AuditCase, Coverage, Cycle, Notification, StaffMember
-
-MESSAGE_NAMESPACE = uuid.UUID("6f1d1c3e-2b7a-5c55-9a51-1f4b2f0c9e77")
+from services.notifier.domain import (
+    ActionItem,
+    AuditCase,
+    Coverage,
+    Cycle,
+    Notification,
+    StaffMember,
+    message_id,
+)
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS notifier_position (
@@ -60,6 +65,10 @@ SCHEMA = (
         message_id TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
         next_attempt_at TEXT NOT NULL, last_error TEXT, delivered_at TEXT, receipt_recorded_at TEXT,
         PRIMARY KEY (message_id, channel))""",
+    # Receipts read back from the ledger's feed: what was delivered, even by a store since lost.
+    """CREATE TABLE IF NOT EXISTS notifier_known_receipts (
+        message_id TEXT NOT NULL, channel TEXT NOT NULL, delivered_at TEXT NOT NULL,
+        PRIMARY KEY (message_id, channel))""",
     "CREATE INDEX IF NOT EXISTS notifier_deliveries_due ON notifier_deliveries (status, next_attempt_at)",
     "CREATE INDEX IF NOT EXISTS notifier_messages_recipient ON notifier_messages (recipient_id, created_at)",
 )
@@ -71,10 +80,6 @@ DELIVERY_STATUSES = (PENDING, SENT, DEAD)
 def stamp(moment: datetime) -> str:
     """UTC, fixed width, so timestamps compare correctly as text on both stores."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def message_id(cause_event_id: UUID, rule: str, recipient_id: str) -> UUID:
-    return uuid.uuid5(MESSAGE_NAMESPACE, f"{cause_event_id}|{rule}|{recipient_id}")
 
 
 def _day(value: str | None) -> date | None:
@@ -410,7 +415,29 @@ class NotifierTransaction:
                 "VALUES (?, ?, ?, 0, ?)",
                 (str(mid), channel, PENDING, stamp(now)),
             )
+            known = self.db.one(
+                "SELECT delivered_at FROM notifier_known_receipts WHERE message_id = ? AND channel = ?",
+                (str(mid), channel),
+            )
+            if known is not None:
+                self._settle(mid, channel, str(known[0]))
         return True
+
+    def note_receipt(self, mid: UUID, channel: str, delivered_at: datetime) -> None:
+        """The ledger says this was delivered: never send it (again), whoever sent it."""
+        self.db.execute(
+            "INSERT INTO notifier_known_receipts (message_id, channel, delivered_at) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (str(mid), channel, stamp(delivered_at)),
+        )
+        self._settle(mid, channel, stamp(delivered_at))
+
+    def _settle(self, mid: UUID, channel: str, delivered_at: str) -> None:
+        self.db.execute(
+            "UPDATE notifier_deliveries SET status = ?, delivered_at = COALESCE(delivered_at, ?), "
+            "receipt_recorded_at = COALESCE(receipt_recorded_at, ?) WHERE message_id = ? AND channel = ?",
+            (SENT, delivered_at, delivered_at, str(mid), channel),
+        )
 
     def deliveries_due(self, now: datetime, limit: int) -> list[Delivery]:
         rows = self.db.all(
