@@ -215,6 +215,22 @@ class TestErrors:
         )
         assert r.status_code == 413
 
+    def test_a_chunked_body_over_the_limit_is_413_too(self, client: TestClient, auth: Auth, appended) -> None:  # type: ignore[no-untyped-def]
+        base = appended()
+
+        def chunks():  # type: ignore[no-untyped-def]
+            yield b'{"staff_id": "x", "display_name": "'
+            for _ in range(20):
+                yield b"y" * 100_000
+            yield b'"}'
+
+        r = client.post(
+            "/v1/staff",
+            content=chunks(),
+            headers={**auth("qa.manager", "qa_manager"), "Content-Type": "application/json"},
+        )
+        assert r.status_code == 413 and appended() == base
+
 
 class TestIdempotencyAndConcurrency:
     def test_a_retry_returns_the_first_answer_and_appends_nothing(
