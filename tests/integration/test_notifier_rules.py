@@ -352,6 +352,16 @@ class TestMissingReflectiveDiscussion:
         harness.on_day(MONDAY + timedelta(days=3 + 7))
         assert harness.told("rcd.missing") == {"sm.soc"}
 
+    def test_an_audit_outside_a_cycle_needs_no_discussion(self, harness: Harness) -> None:
+        # e.g. a specialist audit by an external auditor: no reflective case discussion follows it
+        audit_id = harness.world.allocate(
+            None, auditor="ext.auditor", child_ref="MOS-900009", case_area=SOC, due_on=MONDAY + timedelta(days=20)
+        )
+        harness.clock.today = MONDAY + timedelta(days=3)
+        harness.world.submit(audit_id, auditor="ext.auditor")
+        harness.on_day(MONDAY + timedelta(days=3 + 8))
+        assert harness.told("rcd.missing") == set()
+
     def test_a_logged_discussion_stops_the_reminder(self, harness: Harness) -> None:
         audit_id = graded_audit(harness, "good")
         harness.world.discuss(audit_id)

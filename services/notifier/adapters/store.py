@@ -332,8 +332,10 @@ class NotifierTransaction:
 
     def audits_without_rcd_submitted_by(self, day: date) -> list[AuditCase]:
         rows = self.db.all(
+            # The reflective case discussion is part of completing a cycle audit (guidance section 4);
+            # specialist audits by external auditors are not followed by one.
             f"SELECT {AUDIT_COLUMNS} FROM notifier_audits WHERE submitted_on IS NOT NULL AND rcd_logged = 0 "
-            "AND withdrawn = 0 AND submitted_on <= ? ORDER BY submitted_on, audit_id",
+            "AND withdrawn = 0 AND cycle_id IS NOT NULL AND submitted_on <= ? ORDER BY submitted_on, audit_id",
             (day.isoformat(),),
         )
         return [_audit(r) for r in rows]
