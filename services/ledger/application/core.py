@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEven
 
 from schemas.envelope import chain_hash
 from schemas.vocabulary import Role
+from services.ledger.application.group_commit import GroupCommitter
 from services.ledger.domain import IdempotentRequest, StaffMember
 from services.ledger.domain.base import LedgerAggregate, Stamp, stamp_cvar
 from services.ledger.domain.errors import NotFound, NotPermitted, StateConflict, VersionConflict
@@ -97,6 +98,7 @@ class LedgerCore(Application[UUID]):
         # Called after each commit: in-process followers wake instead of waiting for a poll.
         self.after_commit: list[Callable[[], None]] = []
         self.recorder.linker = self.chain_link  # type: ignore[attr-defined]
+        self.committer = GroupCommitter(self.save)
 
     def chain_link(self, stored: StoredEvent, position: int, prevhash: str | None) -> str | None:
         """The hash-chain link of a stored event: over its published envelope and the previous link."""
@@ -160,7 +162,7 @@ class LedgerCore(Application[UUID]):
                     )
                 )
         try:
-            recordings = self.save(*pending)
+            recordings = self.committer.save(pending)
         except IntegrityError:
             if guard_id and (previous := self._previous_answer(guard_id, ctx.fingerprint)):
                 return previous
