@@ -75,7 +75,9 @@ class Projections:
         return min(self.positions().values(), default=0)
 
     def apply(self, batch: Batch) -> None:
-        with self.db.transaction() as tx:
+        # Writes are batched (one round trip per many statements); the tracking update is in the same
+        # transaction, after them, so a batch is applied whole or not at all.
+        with self.db.transaction(batch_writes=True) as tx:
             for projector in self.projectors:
                 self._apply_to(tx, projector, batch.envelopes)
 

@@ -26,7 +26,10 @@ class Projector:
         raise NotImplementedError
 
     def handle(self, tx: Tx, envelope: EventEnvelope) -> None:
-        handler = self.handlers().get(envelope.type)
+        table = self.__dict__.get("_handler_table")
+        if table is None:  # built once per projector: `handlers()` makes a new dict on each call
+            table = self.__dict__["_handler_table"] = self.handlers()
+        handler = table.get(envelope.type)
         if handler is not None:
             handler(tx, envelope, envelope.payload())
 

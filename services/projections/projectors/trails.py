@@ -59,6 +59,7 @@ class TrailsProjector(Projector):
 
     def subject_of(self, tx: Tx, envelope: EventEnvelope) -> Row | None:
         aggregate_id, data = str(envelope.aggregateid), envelope.data
+        subjects = self.subjects(tx)
         if envelope.type == "AuditAllocated":
             tx.execute(
                 "INSERT INTO proj_trail_subjects (aggregate_id, audit_id, child_ref, team, service_area, auditor_id)"
@@ -72,11 +73,23 @@ class TrailsProjector(Projector):
                     data["auditor_id"],
                 ),
             )
+            subjects.setdefault(
+                aggregate_id,
+                {
+                    "audit_id": aggregate_id,
+                    "child_ref": data["child_ref"],
+                    "team": data["case_team"],
+                    "service_area": data["case_service_area"],
+                    "auditor_id": data["auditor_id"],
+                },
+            )
         elif envelope.type == "AuditReallocated":
             tx.execute(
                 "UPDATE proj_trail_subjects SET auditor_id = ? WHERE aggregate_id = ?",
                 (data["auditor_id"], aggregate_id),
             )
+            if aggregate_id in subjects:
+                subjects[aggregate_id] = {**subjects[aggregate_id], "auditor_id": data["auditor_id"]}
         elif envelope.type == "ActionAgreed" and data.get("audit_id"):
             audit = self.subject(tx, data["audit_id"])
             if audit is not None:
@@ -92,6 +105,7 @@ class TrailsProjector(Projector):
                         audit["auditor_id"],
                     ),
                 )
+                subjects.setdefault(aggregate_id, dict(audit))
         elif envelope.type == "NotificationDelivered":
             # Who was told about an audit's event belongs to that audit's trail.
             return tx.one(
@@ -101,9 +115,21 @@ class TrailsProjector(Projector):
         return self.subject(tx, aggregate_id)
 
     @staticmethod
-    def subject(tx: Tx, aggregate_id: str) -> Row | None:
-        return tx.one(
+    def subjects(tx: Tx) -> dict[str, Row]:
+        """Subjects read or written in this transaction: most events of a batch find their audit's
+        subject here instead of in a query (a rebuild's batch holds whole audit lifecycles)."""
+        cache: dict[str, Row] = tx.memo.setdefault("trail_subjects", {})
+        return cache
+
+    def subject(self, tx: Tx, aggregate_id: str) -> Row | None:
+        subjects = self.subjects(tx)
+        if aggregate_id in subjects:
+            return subjects[aggregate_id]
+        row = tx.one(
             "SELECT audit_id, child_ref, team, service_area, auditor_id FROM proj_trail_subjects"
             " WHERE aggregate_id = ?",
             (aggregate_id,),
         )
+        if row is not None:
+            subjects[aggregate_id] = row
+        return row
