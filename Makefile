@@ -11,7 +11,8 @@ PORT ?= 8000
 ROLE ?= qa_manager
 SUB ?=
 
-.PHONY: help setup run test test-unit test-integration test-e2e token verify schemas lint bench clean
+.PHONY: help setup run run-distributed demo compose-tool test test-unit test-integration test-e2e token verify schemas \
+	lint bench clean
 
 help:
 	@echo "make run     start ledger + projections + notifier on http://127.0.0.1:$(PORT) (SQLite under ./data)"
@@ -20,6 +21,8 @@ help:
 	@echo "make demo    play an 8-week audit cycle through the API and print what the system knows"
 	@echo "make test    run the whole test suite (needs PostgreSQL on 127.0.0.1:5432)"
 	@echo "make token ROLE=qa_manager SUB=qa.manager   mint a dev bearer token"
+	@echo "make verify  recompute the ledger's hash chain and name the first position that fails"
+	@echo "make lint    ruff and mypy"
 	@echo "make schemas regenerate schemas/json from the Pydantic models"
 	@echo "make bench   run the benchmarks (not part of make test)"
 
@@ -73,6 +76,7 @@ schemas: setup
 lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy schemas services
 
 bench: setup
 	$(RUN) python -m bench
