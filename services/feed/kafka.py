@@ -20,6 +20,7 @@ from kafka.structs import OffsetAndMetadata
 
 from schemas.envelope import KAFKA_TOPIC, EventEnvelope
 from services.feed.base import Batch
+from services.platform.failures import describe
 
 log = logging.getLogger("qa_ledger.feed.kafka")
 
@@ -154,8 +155,8 @@ class KafkaFeed:
                         self._consumer.seek(partition, record.offset)
                         if delivered:
                             return delivered
-                        raise UndecodableRecord(
-                            f"{record.topic}[{record.partition}]@{record.offset} is not an envelope: {exc}"
+                        raise UndecodableRecord(  # described, not quoted: the record may hold personal data
+                            f"{record.topic}[{record.partition}]@{record.offset} is not an envelope: {describe(exc)}"
                         ) from exc
                     self._head = max(self._head or 0, envelope.position)
                     if envelope.position > newest:

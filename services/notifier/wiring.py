@@ -22,6 +22,7 @@ from services.notifier.adapters.database import Database
 from services.notifier.adapters.store import NotifierStore
 from services.notifier.application import Notifier, RetryPolicy, utc_now
 from services.platform.auth import AuthSettings, TokenVerifier
+from services.platform.failures import describe, frames
 from services.platform.http import install_middleware
 from services.platform.problems import install_problem_handlers
 
@@ -128,9 +129,9 @@ class NotifierRunner:
             try:
                 self.notifier.tick()
                 self.last_error = None
-            except Exception as exc:  # keep ticking; the status endpoint shows the error
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("notifier tick failed")
+            except Exception as exc:  # keep ticking; /readyz and the status endpoint show the error
+                self.last_error = describe(exc)  # never the message as raised: it may quote personal data
+                log.error("notifier tick failed: %s", self.last_error, extra={"stack": frames(exc)})
             self._wake.wait(self.interval)
             self._wake.clear()
 

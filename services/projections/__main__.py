@@ -21,7 +21,7 @@ from services.feed import EventFeed, Follower, HttpFeed
 from services.feed.logged import LoggedConsumer
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
-from services.platform.operations import FOLLOWER_LAG, install_operations
+from services.platform.operations import install_operations, watch_consumer
 from services.projections.config import ProjectionsSettings
 from services.projections.consumer import Projections
 from services.projections.wiring import build_projections, create_projections_app
@@ -30,19 +30,10 @@ log = logging.getLogger("qa_ledger.projections")
 
 
 def install_projection_operations(app: FastAPI, projections: Projections, follower: Follower) -> None:
-    """/healthz, /readyz (store answers, feed polled without error) and /metrics with the lag."""
-
-    def feed_ready() -> str | None:
-        if follower.last_error:
-            return follower.last_error
-        return None if follower.head is not None else "the feed has not answered yet"
-
-    def store_ready() -> str | None:
-        projections.position()  # raises if the store does not answer
-        return None
-
-    install_operations(app, {"store": store_ready, "feed": feed_ready})
-    FOLLOWER_LAG.labels(projections.name).set_function(lambda: follower.lag or 0)
+    """/healthz, /readyz (the store answers, the feed answers, no event stalls the read models) and
+    /metrics with the lag and any stall."""
+    install_operations(app, {})
+    watch_consumer(app, follower)
 
 
 def make_feed(settings: ProjectionsSettings, *, group_id: str | None = None) -> EventFeed:
