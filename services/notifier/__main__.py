@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from services.feed.base import EventFeed
 from services.feed.follower import Follower
-from services.feed.log import HttpFeed
+from services.feed.log import HttpFeed, ledger_head
 from services.feed.logged import LoggedConsumer
 from services.notifier.adapters.receipts import HttpReceiptSink
 from services.notifier.application import Notifier
@@ -81,7 +81,14 @@ def feed_from_settings(settings: NotifierSettings) -> EventFeed:
     if settings.kafka_bootstrap_servers:
         from services.feed.kafka import KafkaFeed  # only distributed deployments need kafka-python
 
-        return KafkaFeed(settings.kafka_bootstrap_servers, settings.kafka_topic, settings.kafka_group_id)
+        # The ledger's head (over HTTP) says when the notifier has caught up: the topic cannot.
+        url, token = settings.ledger_url, settings.service_token
+        return KafkaFeed(
+            settings.kafka_bootstrap_servers,
+            settings.kafka_topic,
+            settings.kafka_group_id,
+            ledger_head=ledger_head(url, token) if url and token else None,
+        )
     if not (settings.ledger_url and settings.service_token):
         raise SystemExit(
             "set KAFKA_BOOTSTRAP_SERVERS, or QA_LEDGER_URL and QA_LEDGER_SERVICE_TOKEN, to follow the ledger"

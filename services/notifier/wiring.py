@@ -70,8 +70,12 @@ def retry_from_settings(settings: NotifierSettings) -> RetryPolicy:
 
 
 class ObservedFeed:
-    """Wraps the feed to notice when a poll came back empty: the notifier has then applied
-    everything there was, and deadlines can be judged without mistaking lag for a missed date."""
+    """Wraps the feed to notice when the notifier has caught up with the ledger: a poll that brought
+    nothing new *and* a position at the ledger's head, as the ledger reports it (LogFeed, HttpFeed; a
+    KafkaFeed asks the ledger, see `ledger_head`). An empty poll alone proves nothing: a Kafka consumer
+    group hands out nothing while it joins. Judging deadlines or sending from a stale read model would
+    call a submitted audit overdue, or send again what a receipt later in the log says was delivered.
+    """
 
     def __init__(self, feed: EventFeed) -> None:
         self.feed = feed
@@ -79,16 +83,14 @@ class ObservedFeed:
 
     def poll(self, after: int, max_events: int = 500, timeout: float = 0.5) -> Batch:
         batch = self.feed.poll(after, max_events, timeout)
-        self.quiet = not batch.envelopes
+        self.quiet = not batch.envelopes and batch.head is not None and after >= batch.head
         return batch
+
+    def head(self) -> int:
+        return self.feed.head()
 
     def close(self) -> None:
         self.feed.close()
-
-    def wake(self) -> None:
-        wake = getattr(self.feed, "wake", None)
-        if wake is not None:
-            wake()
 
 
 def follow_notifier(feed: EventFeed, notifier: Notifier, batch_size: int = 500) -> Follower:
