@@ -357,7 +357,8 @@ class Demo:
         allocated = [
             e["aggregateid"]
             for e in feed
-            if e["type"] == "AuditAllocated" and e["data"].get("specialist_audit_id") == self.played.specialist_id
+            if e["type"].rsplit(".", 1)[-1] == "AuditAllocated"
+            and e["data"].get("specialist_audit_id") == self.played.specialist_id
         ]
         body_findings = findings("good", "specialist")
         for audit_id in allocated[:count]:
@@ -419,12 +420,12 @@ class Demo:
         for event in trail["events"]:
             data = event.get("data") or {}
             detail = data.get("overall_grade") or data.get("moderated_grade") or data.get("rule") or ""
-            if event["type"] == "NotificationDelivered":
+            if event["type"].endswith("NotificationDelivered"):
                 detail = f"told {data.get('recipient_id')}: {detail}"
             on = next((data[k] for k in DATE_FIELDS if data.get(k)), "")
             who = f"{event['actorid']} ({event.get('actorrole', '')})"
             self.say(
-                f"  #{event['position']:<4} {on:10} {event['type']:25} {who:32} {detail[:44]:44} "
+                f"  #{event['position']:<4} {on:10} {event['type'].rsplit('.', 1)[-1]:25} {who:32} {detail[:44]:44} "
                 f"{event['integrityhash'][:10]}…"
             )
 

@@ -9,7 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-from schemas.envelope import EventEnvelope, dataschema_uri
+from schemas.envelope import ENVELOPE_VERSION, EventEnvelope
+from schemas.envelope_v1 import EventEnvelopeV1
+from schemas.envelope_v1 import dataschema_uri as schema_id
 from schemas.registry import PAYLOADS
 
 JSON_DIR = Path(__file__).parent / "json"
@@ -19,12 +21,15 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def rendered() -> dict[str, str]:
     """File name → JSON text, for every published schema."""
     files: dict[str, str] = {}
-    envelope = EventEnvelope.model_json_schema()
-    envelope["$id"] = "urn:qa-ledger:schema:EventEnvelope:v1"
+    envelope = EventEnvelopeV1.model_json_schema()
+    envelope["$id"] = schema_id("EventEnvelope", 1)
     files["EventEnvelope.v1.json"] = _dump(envelope)
+    envelope = EventEnvelope.model_json_schema()
+    envelope |= {"$id": schema_id("EventEnvelope", ENVELOPE_VERSION), "$schema": DIALECT}
+    files[f"EventEnvelope.v{ENVELOPE_VERSION}.json"] = _dump(envelope)
     for (name, version), model in PAYLOADS.items():
         schema = model.model_json_schema()
-        schema["$id"] = dataschema_uri(name, version)
+        schema["$id"] = schema_id(name, version)
         schema["x-aggregate-type"] = model.aggregate_type
         if version >= 2:  # v1 files stay byte for byte as published
             schema["$schema"] = DIALECT

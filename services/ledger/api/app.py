@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from services.ledger.api.routes import actions, audits, cycles, feed, integrity, meetings, staff
 from services.ledger.application import LedgerApplication
 from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict
+from services.ledger.envelopes import UnreadableEvent
 from services.ledger.relay import Relay
 from services.platform.auth import AuthSettings, TokenVerifier
 from services.platform.http import PrincipalDep, install_middleware
@@ -20,6 +21,7 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     NotPermitted: (403, "Not permitted"),
     NotFound: (404, "Not found"),
     StateConflict: (409, "Conflict"),
+    UnreadableEvent: (500, "Unreadable stored event"),
 }
 
 
