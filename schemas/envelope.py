@@ -51,7 +51,7 @@ class Presentation:
         return f"{self.source_base.rstrip('/:')}{separator}{component}"
 
     def dataschema(self, contract: str, version: int) -> str:
-        return f"{self.public_url.rstrip('/')}/v1/schemas/events/{contract}.v{version}.json"
+        return f"{self.public_url.rstrip('/')}/v1/schemas/json/events/{contract}.v{version}.json"
 
 
 class Actor(BaseModel):
@@ -90,6 +90,9 @@ class EventEnvelope(BaseModel):
     integrityscheme: Literal[1, 2] = Field(description="The rule that made integrityhash (schemas.integrity).")
     integrityhash: Hash = Field(description="SHA-256 of this link of the chain (schemas.integrity).")
     prevhash: Hash | None = Field(description="The previous link's integrityhash; null for sequence 1.")
+    partitionkey: Annotated[str, single_line(100)] = Field(
+        description="CloudEvents Partitioning extension: the aggregate id, also the Kafka record key."
+    )
     data: dict[str, Any]
 
     @property

@@ -109,6 +109,7 @@ def to_envelope(raw: RawEvent, position: int, link: Link, presentation: Presenta
         integrityscheme=link.scheme,  # type: ignore[arg-type]
         integrityhash=link.hash,
         prevhash=link.prevhash,
+        partitionkey=str(raw.originator_id),
         data=model.model_validate(attributes).model_dump(mode="json"),
     )
 

@@ -70,6 +70,7 @@ def sample_envelope(**data: object) -> EventEnvelope:
         integrityscheme=2,
         integrityhash="0" * 64,
         prevhash="1" * 64,
+        partitionkey="s",
         data=data or {"reason": "Allocated in error"},
     )
 
