@@ -449,7 +449,7 @@ class Demo:
             f"  hash chain recomputed over {verification['checked_events']} events: "
             + ("intact" if ok else f"BROKEN at position {verification['first_failure']}: {verification['reason']}")
         )
-        kept = {k: checkpoint[k] for k in ("position", "hash", "signature")}
+        kept = {k: checkpoint[k] for k in ("position", "sequence", "hash", "signature")}
         check = api.post("qa.manager", "/v1/integrity/checkpoints", kept)
         self.say(
             f"  signed checkpoint at position {kept['position']} (head {kept['hash'][:16]}…): "

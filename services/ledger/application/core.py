@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEven
 
 from schemas.envelope import Presentation
 from schemas.vocabulary import Role
-from services.ledger.adapters.recorders import require_chain
+from services.ledger.adapters.recorders import ProofSwitchedOff, require_chain
 from services.ledger.application.group_commit import GroupCommitter
 from services.ledger.domain import IdempotentRequest, StaffMember
 from services.ledger.domain.base import LedgerAggregate, Stamp, stamp_cvar
@@ -95,7 +95,11 @@ class LedgerCore(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, clock: Callable[[], date] = london_today) -> None:
         super().__init__(env=env)
-        require_chain(self.recorder)  # no setting may write events without the hash chain
+        try:
+            require_chain(self.recorder)  # no setting may write events without the hash chain
+        except ProofSwitchedOff:
+            self.close()
+            raise
         self.presentation = Presentation()  # how envelopes name types, sources, schemas (wiring sets it)
         self.today = clock
         # Called after each commit: in-process followers wake instead of waiting for a poll.
