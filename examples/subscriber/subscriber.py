@@ -64,14 +64,15 @@ class Schemas:
     """JSON Schemas fetched from the URLs the envelopes name (`dataschema`), once each."""
 
     def __init__(self, http: httpx.Client) -> None:
-        self.http, self.cache = http, {}  # type: ignore[var-annotated]
+        self.http = http
+        self.cache: dict[str, dict[str, Any]] = {}
 
     def get(self, url: str) -> dict[str, Any]:
         if url not in self.cache:
             response = self.http.get(url)
             response.raise_for_status()
             self.cache[url] = response.json()
-        return self.cache[url]  # type: ignore[no-any-return]
+        return self.cache[url]
 
     def validate(self, envelope: dict[str, Any]) -> None:
         envelope_schema = envelope["dataschema"].rsplit("/events/", 1)[0] + "/EventEnvelope.v2.json"
