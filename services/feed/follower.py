@@ -32,7 +32,7 @@ class EventNotApplied(RuntimeError):
     def __init__(self, consumer: str, envelope: EventEnvelope, cause: Exception) -> None:
         self.consumer = consumer
         self.position = envelope.position
-        self.event_type = envelope.type
+        self.event_type = envelope.contract
         self.error = describe(cause)
         self.error_kind = error_kind(cause)
         super().__init__(f"{consumer} cannot apply {self.event_type} at position {self.position}: {self.error}")

@@ -47,7 +47,7 @@ def poisoned_feed(ledger: LedgerApplication, poison: Poison, idle_wait: float = 
         page = ledger.feed_page(after, limit)
         envelopes = []
         for envelope in page.events:
-            if not poisoned and envelope.type == poison.event_type:
+            if not poisoned and envelope.contract == poison.event_type:
                 poisoned.append(envelope.position)
             if poisoned and envelope.position == poisoned[0]:
                 envelope = envelope.model_copy(update={"data": {**envelope.data, **poison.data}})
