@@ -3,7 +3,8 @@
 1. One rebuild at a time per store (a lock that dies with its process).
 2. Ask the ledger for its published head *now*. The rebuild is not done until it has applied that
    position, however long the feed takes to start: a Kafka consumer group hands out nothing while
-   it joins, and an empty poll says nothing about the end of the log.
+   it joins, and an empty poll says nothing about the end of the log. Nor may the feed skip any
+   published event on the way: the envelopes' `sequence` must run 1, 2, 3... with no gap.
 3. Replay the feed from position 0 into an empty build area, while the live tables keep serving
    and their follower keeps applying new events.
 4. Swap in one transaction: with the live tables locked, the rebuilt models must be at least as far
@@ -21,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from services.feed import Follower
+from services.feed import Batch, Follower
 from services.platform.failures import describe
 from services.projections.bluegreen import BuildArea, LiveBusy, RebuildRefused, build_area
 
@@ -63,6 +64,7 @@ def rebuild(
     nothing before the head is reached, and how long the live tables may stay busy, before failing."""
     chosen = live.chosen(names)
     area = build_area(live.db)
+    feed = Gapless(feed)
     try:
         with area.exclusive():
             build_db = area.open()
@@ -79,6 +81,34 @@ def rebuild(
         raise RebuildFailed(str(exc)) from exc
     log.info("rebuilt %s up to position %d; swapped in", ", ".join(p.name for p in chosen), position)
     return Rebuilt([p.name for p in chosen], head, position)
+
+
+class Gapless:
+    """The feed, checked for the published sequence (1, 2, 3... with no gap): a rebuild reads from
+    the first event, and a topic that lost its beginning would otherwise reach the head all the same."""
+
+    def __init__(self, feed: EventFeed) -> None:
+        self.feed = feed
+        self.position, self.sequence = 0, 0
+
+    def poll(self, after: int, max_events: int = 500, timeout: float = 0.5) -> Batch:
+        batch = self.feed.poll(after, max_events, timeout)
+        for envelope in batch.envelopes:
+            if envelope.position <= self.position:
+                continue  # handed out again (at-least-once): already checked
+            if envelope.sequence != self.sequence + 1:
+                raise RebuildFailed(
+                    f"the feed gave sequence {envelope.sequence} where {self.sequence + 1} was due "
+                    f"(position {envelope.position}): published events are missing from it"
+                )
+            self.position, self.sequence = envelope.position, envelope.sequence
+        return batch
+
+    def head(self) -> int:
+        return self.feed.head()
+
+    def close(self) -> None:
+        self.feed.close()
 
 
 def _ask_head(feed: EventFeed) -> int:

@@ -114,6 +114,23 @@ def test_a_feed_that_ends_short_of_the_head_fails_loudly_and_changes_nothing(
     assert build_area_tables(followed) == []
 
 
+def test_a_feed_missing_its_first_events_fails_loudly_and_changes_nothing(
+    followed: Projections, world: World, clock: Clock
+) -> None:
+    """A Kafka topic that lost its beginning (an in-memory broker restarted) still reaches the head:
+    only the gap-free `sequence` shows that events 1 to 5 never came."""
+    before = snapshot(followed, clock)
+
+    def without_the_first_five(after: int, limit: int) -> tuple[list[Any], int]:
+        page = world.ledger.feed_page(after, limit)
+        return [e for e in page.events if e.sequence > 5], page.head
+
+    with pytest.raises(RebuildFailed, match="sequence 6 where 1 was due"):
+        followed.rebuild(LogFeed(without_the_first_five, idle_wait=0.05))
+    assert snapshot(followed, clock) == before
+    assert build_area_tables(followed) == []
+
+
 def test_an_event_the_rebuild_cannot_apply_fails_it_and_changes_nothing(
     followed: Projections, world: World, clock: Clock
 ) -> None:
