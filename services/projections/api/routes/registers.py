@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 
 from schemas.vocabulary import ActionSourceKind, Grade, MeetingKind, Role, ServiceArea
 from services.platform.paging import PageDep
+from services.platform.problems import PermissionDenied
 from services.projections.api.deps import ProjectionsDep, ScopeDep
 from services.projections.queries.registers import (
     ActionFilters,
@@ -127,6 +128,8 @@ def get_meetings_register(
     service_area: Area = None,
 ) -> dict[str, Any]:
     who = scope.visibility("the meetings register")
+    if not (who.everything or who.areas):
+        raise PermissionDenied("the meetings register is read by QA staff, inspectors and service-area managers")
     wanted = MeetingFilters(
         cycle_id=str(cycle) if cycle else None, kind=_value(kind), service_area=_value(service_area)
     )
