@@ -101,7 +101,11 @@ class AllocateAudit(Command):
     tool_version: int | None = Field(default=None, description="Defaults to the tool's latest version.")
     cycle_id: UUID | None = None
     specialist_audit_id: UUID | None = None
-    due_on: Day | None = Field(default=None, description="Required outside a cycle; in a cycle, day 14.")
+    due_on: Day | None = Field(
+        default=None,
+        description="Required outside a cycle. In a cycle: day 14, or for an audit allocated after week 1 "
+        "the date the allocator sets (default 14 days on).",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -286,7 +290,9 @@ class ScheduleSpecialistAudit(Command):
 class RequestThematicAudit(Command):
     topic: ShortText
     rationale: Text
-    meeting_id: UUID | None = None
+    meeting_id: UUID = Field(
+        description="The ADQA meeting at which the thematic audit was agreed (guidance section 5)."
+    )
     month: Month | None = None
     minimum_audits: int = Field(default=9, ge=1)
 

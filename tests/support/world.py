@@ -32,7 +32,8 @@ STAFF: dict[str, tuple[list[str], str, ServiceArea, list[str], str | None]] = {
     "sw.cic1": (["auditor"], "Children in Care 1", SOC, [], "tm.cic1"),
     "aud.mash": (["auditor", "team_manager"], "Assessment 2", MASH, [], "hos.mash"),
     "aud.soc": (["auditor"], "Children in Care 2", SOC, [], "sm.soc"),
-    "eh.leader": (["auditor"], "Early Help North", EH, ["early_help_team_leader"], None),
+    "sm.eh": (["service_manager"], "Early Help Management", EH, [], None),
+    "eh.leader": (["auditor"], "Early Help North", EH, ["early_help_team_leader"], "sm.eh"),
     "lc.auditor": (["auditor"], "Leaving Care", ADOL, ["leaving_care"], None),
     "ext.auditor": (["external_auditor"], "External", ServiceArea.SAFEGUARDING_QUALITY_REVIEW, ["external"], None),
 }
