@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from schemas.audit_tools import UnknownToolVersion, load_tool
-from schemas.vocabulary import AuditTool, Grade, ParticipantCapacity, Role, ServiceArea
+from schemas.vocabulary import AuditTool, ParticipantCapacity, Role, ServiceArea
+from services.ledger.application.audit_reads import audit_state
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import Audit, AuditCycle, Programme, StaffMember
 from services.ledger.domain.audit import Placement
@@ -222,25 +223,8 @@ class AuditUseCases(LedgerCore):
     def tool_domains(audit: Audit) -> frozenset[str]:
         return load_tool(AuditTool(audit.tool), audit.tool_version).domain_ids
 
-    @staticmethod
-    def audit_body(audit: Audit) -> dict[str, object]:
-        return {
-            "id": str(audit.id),
-            "version": audit.version,
-            "status": audit.status,
-            "auditor_id": audit.auditor_id,
-            "child_ref": audit.child_ref,
-            "due_on": audit.due_on.isoformat(),
-            "auditor_grade": grade_value(audit.overall_grade),
-            "moderated_grade": grade_value(audit.moderated_grade),
-            "effective_grade": grade_value(audit.effective_grade),
-            "reflective_discussion_logged": audit.discussion_logged,
-            "moderated": audit.moderated,
-        }
-
-
-def grade_value(grade: Grade | None) -> str | None:
-    return grade.value if grade else None
+    def audit_body(self, audit: Audit) -> dict[str, object]:
+        return audit_state(audit, self.today())
 
 
 def check_early_help_co_moderator(co_moderators: list[StaffMember]) -> None:

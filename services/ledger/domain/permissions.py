@@ -33,5 +33,7 @@ COMMANDS: dict[str, frozenset[Role]] = {
     # A `service` token (a machine subscriber) reads the feed and nothing else.
     "read_feed": frozenset({R.QA_MANAGER, R.INSPECTOR, R.SERVICE}),
     "read_stream": frozenset({R.QA_MANAGER, R.INSPECTOR}),
+    # Scoped further as the trails are (application/audit_reads.py).
+    "read_audit": STAFF_ROLES | {R.INSPECTOR},
     "verify_integrity": frozenset({R.QA_MANAGER, R.INSPECTOR}),
 }
