@@ -538,19 +538,8 @@ class TestMeetingsAndProgramme:
             NO_KEY,
         )
 
-    def adqa_meeting(self, world: World, cycle: UUID) -> UUID:
-        cmd = c.RecordMeeting(
-            kind="adqa",
-            focus="service_overview",
-            cycle_id=cycle,
-            held_on=world.today,
-            attendee_ids=["ad.one", "hos.soc", "qa.manager"],
-            reports=[{"presenter_id": "hos.soc", "service_area": SOC, "strengths": "s", "challenges": "c"}],
-        )
-        return UUID(world.ledger.record_meeting(actor("ad.one"), cmd, NO_KEY).body["id"])
-
     def test_only_the_assistant_director_requests_thematic_audits(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
-        meeting = self.adqa_meeting(world, cycle)
+        meeting = world.adqa_meeting(cycle)
         cmd = c.RequestThematicAudit(topic="Neglect", rationale="Recurring theme in moderation", meeting_id=meeting)
         refused(world, NotPermitted, "roles", world.ledger.request_thematic_audit, world.qa, cmd, NO_KEY)
         assert world.ledger.request_thematic_audit(actor("ad.one"), cmd, NO_KEY).status_code == 201

@@ -152,5 +152,17 @@ class World:
         )
         return UUID(self.ledger.agree_action(actor(by), cmd, NO_KEY).body["id"])
 
+    def adqa_meeting(self, cycle_id: UUID) -> UUID:
+        """The Assistant Director's QA meeting of a cycle, held today (thematic requests name one)."""
+        cmd = c.RecordMeeting(
+            kind="adqa",
+            focus="service_overview",
+            cycle_id=cycle_id,
+            held_on=self.today,
+            attendee_ids=["ad.one", "hos.soc", "qa.manager"],
+            reports=[{"presenter_id": "hos.soc", "service_area": SOC, "strengths": "s", "challenges": "c"}],
+        )
+        return UUID(self.ledger.record_meeting(actor("ad.one"), cmd, NO_KEY).body["id"])
+
     def count_events(self) -> int:
         return len(self.ledger.feed_page(0, 1000).events)
