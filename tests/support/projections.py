@@ -127,7 +127,7 @@ def busy_department(world: Any, step: Callable[[], None]) -> dict[str, Any]:
     world.moderate(audits[0])
     world.moderate(audits[3], by="psw.one", grade="requires_improvement")
     world.discuss(audits[0])
-    world.discuss(audits[3], by="sm.soc", with_service_manager=True)
+    world.discuss(audits[3])  # moderated down to requires improvement: the Team Manager logs it
     step()
     done = world.agree_action(audits[0], due_in_days=7)
     open_action = world.agree_action(audits[3], owner="sm.soc", by="sm.soc", due_in_days=1)

@@ -97,15 +97,20 @@ class Audit(LedgerAggregate):
         flagged_own_service_area: bool,
     ) -> None:
         self.auditor_id = auditor_id
+        self.auditor_service_area = ServiceArea(auditor_service_area)
         self.child_ref = child_ref
         self.case_team = case_team
         self.case_service_area = ServiceArea(case_service_area)
         self.tool = tool
         self.tool_version = tool_version
         self.cycle_id = cycle_id
+        self.specialist_audit_id = specialist_audit_id
         self.due_on = due_on
+        self.flagged_own_service_area = flagged_own_service_area
         self.status = ALLOCATED
-        self.overall_grade: Grade | None = None
+        self.submitted_on: date | None = None
+        self.overall_grade: Grade | None = None  # the auditor's latest, amendments included
+        self.moderated_grade: Grade | None = None
         self.discussion_logged = False
         self.moderated = False
 
@@ -155,6 +160,8 @@ class Audit(LedgerAggregate):
         reason: str,
     ) -> None:
         self.auditor_id = auditor_id
+        self.auditor_service_area = ServiceArea(auditor_service_area)
+        self.flagged_own_service_area = flagged_own_service_area
 
     # --- submission and grading ------------------------------------------------------------------
 
@@ -280,8 +287,13 @@ class Audit(LedgerAggregate):
     # --- reflective case discussion --------------------------------------------------------------
 
     @property
+    def effective_grade(self) -> Grade | None:
+        """SPEC 7: the moderator's grade when moderated, else the auditor's latest. Every rule uses it."""
+        return self.moderated_grade or self.overall_grade
+
+    @property
     def is_inadequate(self) -> bool:
-        return self.overall_grade == Grade.INADEQUATE
+        return self.effective_grade == Grade.INADEQUATE
 
     def required_logger(self) -> ParticipantCapacity:
         """Who logs the RCD: the Service Manager when the overall grade is inadequate."""
@@ -367,6 +379,7 @@ class Audit(LedgerAggregate):
         feedback: str,
     ) -> None:
         self.moderated = True
+        self.moderated_grade = Grade(moderated_grade)
 
     def withdraw(self, *, reason: str) -> None:
         self.check_not_withdrawn()
