@@ -100,21 +100,23 @@ class TestPaging:
         assert keys == sorted(keys, reverse=True)
         assert paged[0]["auditor"] == {"staff_id": "aud.mash", "name": "Aud Mash"} and paged[0]["child_ref"]
 
-    def test_a_page_goes_on_where_the_last_stopped_even_when_audits_are_added(
+    def test_a_page_goes_on_where_the_last_stopped_even_when_staff_are_added(
         self, api: TestClient, auth: Auth, department: dict[str, Any], world: World, follower: Follower
     ) -> None:
         qa = auth("qa.manager", "qa_manager")
         first = api.get("/v1/registers/staff", headers=qa, params={"limit": 3}).json()
-        world.ledger.register_staff(
-            world.qa,
-            c.RegisterStaff(staff_id="aaa.first", display_name="Aaa First", email="aaa@example.gov.uk",
-                            roles=["auditor"], team="Assessment 2", service_area=MASH),
-            NO_KEY,
-        )  # fmt: skip
+        for handle in ("aaa.first", "zzz.last"):  # one sorts before the cursor, one after it
+            world.ledger.register_staff(
+                world.qa,
+                c.RegisterStaff(staff_id=handle, display_name=handle.title(), email=f"{handle}@example.gov.uk",
+                                roles=["auditor"], team="Assessment 2", service_area=MASH),
+                NO_KEY,
+            )  # fmt: skip
         follower.catch_up()
         rest = every_page(api, "/v1/registers/staff", qa, limit=3, cursor=first["next_cursor"])
         handles = [s["staff_id"] for s in first["items"] + rest]
-        assert handles == sorted(handles) and len(handles) == len(set(handles)) == len(STAFF) + 1  # the new one sorts first
+        assert handles == sorted(handles) and len(handles) == len(set(handles)) == len(STAFF) + 1
+        assert "zzz.last" in handles and "aaa.first" not in handles
 
     def test_limits_and_cursors_that_cannot_be_used_are_422_naming_the_field(
         self, api: TestClient, auth: Auth, department: dict[str, Any]
