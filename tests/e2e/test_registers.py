@@ -141,7 +141,7 @@ class TestFilters:
         self, api: TestClient, auth: Auth, department: dict[str, Any], clock: Clock
     ) -> None:
         qa = auth("qa.manager", "qa_manager")
-        first, second = department["cycles"]
+        first, _ = department["cycles"]
 
         def refs(**params: Any) -> list[str]:
             return sorted(a["child_ref"] for a in every_page(api, "/v1/registers/audits", qa, **params))

@@ -29,7 +29,7 @@ from services.projections.queries.learning import (
     outside_cycle_audits,
 )
 from services.projections.queries.meetings import held_meetings, meetings_evidence, slot_of
-from services.projections.queries.reports import grade_trend
+from services.projections.queries.reports import grade_trend, meeting_label
 
 if TYPE_CHECKING:
     from services.projections.store import Row, Tx
@@ -78,7 +78,7 @@ def cycle_report(tx: Tx, cycle_id: str, when: PointInTime) -> dict[str, Any]:
         f"a.source_kind = 'moderation' AND a.source_id IN ({', '.join('?' for _ in audits) or 'NULL'})",
         [a["audit_id"] for a in audits],
     )
-    labels = {m["meeting_id"]: f"ADQA meeting of {m['held_on']}" for m in adqa}
+    labels = {m["meeting_id"]: meeting_label(m) for m in adqa}
     labels.update({a["audit_id"]: f"the moderation of {a['child_ref']}" for a in audits})
     evidence = meetings_evidence(tx, cycle_id, when)
     return {

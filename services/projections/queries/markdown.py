@@ -18,6 +18,10 @@ def day(text: str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def grade(text: str | None) -> str:
     return "-" if not text else text.replace("_", " ")
 
@@ -74,7 +78,7 @@ def audit_ref(line: dict[str, Any]) -> str:
 def domain_profiles(profiles: list[dict[str, Any]]) -> list[str]:
     lines: list[str] = []
     for profile in profiles:
-        lines += heading(3, f"{profile['tool_title']}: {profile['audits']} audits")
+        lines += heading(3, f"{profile['tool_title']}: {plural(profile['audits'], 'audit')}")
         lines += bullets(
             [f"Strength: **{d['title']}** (good or outstanding in {d['audits']})" for d in profile["strengths"]]
             + [
@@ -85,24 +89,28 @@ def domain_profiles(profiles: list[dict[str, Any]]) -> list[str]:
     return lines or ["_No graded audits yet._", ""]
 
 
-def learning_by_domain(learning: dict[str, Any], per_domain: int | None = None) -> list[str]:
-    """The auditors' own words, by domain: what is working well, then what needs to improve."""
+def learning_by_domain(learning: dict[str, Any], profiles: list[dict[str, Any]], per_domain: int = 3) -> list[str]:
+    """The auditors' own words for the domains most often strong (what is working well) and most often
+    weak (what needs to improve), per audit tool: a few findings each, with the case beside each."""
+    entries = {(e["tool"], e["tool_version"], e["domain"]): e for e in learning["by_domain"]}
     lines: list[str] = []
     for side, title in (("strengths", "What is working well"), ("challenges", "What needs to improve")):
         lines += heading(3, title)
         found = False
-        for entry in learning["by_domain"]:
-            quotes = entry[side]
-            if not quotes:
-                continue
-            found = True
-            lines.append(f"**{entry['title']}** ({entry['tool_title']})")
-            lines.append("")
-            shown = quotes if per_domain is None else quotes[:per_domain]
-            lines += [f"- {one_line(q['finding'])} ({audit_ref(q)}, {grade(q['grade'])})" for q in shown]
-            if len(shown) < len(quotes):
-                lines.append(f"- …and {len(quotes) - len(shown)} more audits")
-            lines.append("")
+        for profile in profiles:
+            for ranked in profile[side]:
+                entry = entries.get((profile["tool"], profile["tool_version"], ranked["domain"]))
+                if not entry or not entry[side]:
+                    continue
+                found = True
+                quotes = entry[side]
+                lines += [f"**{entry['title']}** ({entry['tool_title']}, {plural(ranked['audits'], 'audit')})", ""]
+                lines += [
+                    f"- {one_line(q['finding'])} ({audit_ref(q)}, {grade(q['grade'])})" for q in quotes[:per_domain]
+                ]
+                if len(quotes) > per_domain:
+                    lines.append(f"- …and {plural(len(quotes) - per_domain, 'more audit')}")
+                lines.append("")
         if not found:
             lines += ["_None recorded._", ""]
     return lines

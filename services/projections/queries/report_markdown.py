@@ -23,6 +23,7 @@ from services.projections.queries.markdown import (
     names,
     one_line,
     outside_cycle,
+    plural,
     specialist,
     table,
     trend_table,
@@ -39,8 +40,8 @@ def head_of_service_markdown(r: dict[str, Any]) -> str:
         *heading(2, "Headline learning"),
         *bullets([f"{x['meeting']}: {one_line(x['learning'])}" for x in r["headline_learning"]]),
         *heading(2, "Strengths and challenges from this cycle's audits"),
-        *learning_by_domain(r["strengths_and_challenges"]),
         *audits_in_their_words(r["strengths_and_challenges"]),
+        *learning_by_domain(r["strengths_and_challenges"], r["domains"]),
         *heading(2, "What we are doing"),
         *bullets(
             [
@@ -112,16 +113,20 @@ def cycle_report_markdown(r: dict[str, Any]) -> str:
         *heading(2, "Headlines across the service"),
     ]
     for h in r["headlines"]:
+        several_tools = len({d["tool_title"] for d in h["strengths"] + h["challenges"]}) > 1
+
+        def domains(found: list[dict[str, Any]], several_tools: bool = several_tools) -> str:
+            return ", ".join(d["title"] + (f" ({d['tool_title']})" if several_tools else "") for d in found) or "-"
+
+        grades = ", ".join(f"{n} {grade(g)}" for g, n in h["grades"].items() if n) or "none yet"
         lines += heading(3, f"{h['title']} (Head of Service: {names(h['heads_of_service'])})")
         lines += bullets(
-            [f"{h['submitted']} audits of the area's cases submitted"]
-            + [f"Strength: {d['title']} ({d['tool_title']})" for d in h["strengths"]]
-            + [f"Challenge: {d['title']} ({d['tool_title']})" for d in h["challenges"]]
+            [f"{plural(h['submitted'], 'audit')} of the area's cases: {grades}"]
+            + ([f"Strengths: {domains(h['strengths'])}"] if h["strengths"] else [])
+            + ([f"Challenges: {domains(h['challenges'])}"] if h["challenges"] else [])
             + [f"Headline learning: {one_line(text)}" for text in h["headline_learning"]]
         )
     lines += [
-        *heading(3, "Effective grades across the service"),
-        *grades_table(r["grade_distribution"]),
         *moderation(r["moderation_learning"], cov),
         *heading(3, "Coverage by service area"),
         *table(
@@ -137,6 +142,8 @@ def cycle_report_markdown(r: dict[str, Any]) -> str:
                 for a in cov["by_service_area"]
             ],
         ),
+        *heading(3, "Effective grades across the service"),
+        *grades_table(r["grade_distribution"]),
         *heading(2, "Inadequate audits"),
         *bullets(
             [
@@ -248,7 +255,7 @@ def six_monthly_markdown(r: dict[str, Any]) -> str:
         *trend_table(r["grade_trend"], "month", "month"),
         *heading(2, "Strengths and challenges by domain"),
         *domain_profiles(r["domains"]),
-        *learning_by_domain(r["strengths_and_challenges"], per_domain=3),
+        *learning_by_domain(r["strengths_and_challenges"], r["domains"]),
         *moderation(r["moderation"], None),
         f"Moderated: {percent_text(r['moderation']['percent_of_submitted'])} of the audits submitted in the period.",
         "",

@@ -48,7 +48,8 @@ def meetings_known(tx: Tx, when: PointInTime, where: str, params: list[Any]) -> 
 
 def meeting_label(meeting: Row) -> str:
     kind = "ADQA meeting" if meeting["kind"] == "adqa" else "HoS QA meeting"
-    return f"{kind} of {meeting['held_on']}"
+    held = date.fromisoformat(meeting["held_on"])
+    return f"{kind} of {held.day} {held:%B %Y}"
 
 
 def grade_trend(tx: Tx, cycle: Row, when: PointInTime, area: str | None) -> list[dict[str, Any]]:
