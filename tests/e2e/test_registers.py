@@ -127,6 +127,7 @@ class TestPaging:
             ({"limit": 0}, "limit"),
             ({"cursor": "not-a-cursor"}, "cursor"),
             ({"cursor": "x" * 1001}, "cursor"),
+            ({"team": "Assessment\x002"}, "team"),  # no store could be asked about a NUL
         ):
             response = api.get("/v1/registers/audits", headers=qa, params=params)
             assert response.status_code == 422, params
