@@ -196,7 +196,7 @@ class Ledger:
             "practice_period_to": (today - timedelta(days=1)).isoformat(),
             "summary": SUMMARY_BY_GRADE[grade],
             "strengths": "The child's wishes and feelings are recorded in their own words.",
-            "areas_for_development": "The chronology has not been updated since the last review.",
+            "challenges": "The chronology has not been updated since the last review.",
             "domain_findings": findings(grade, tool),
             "overall_grade": grade,
         }

@@ -145,7 +145,7 @@ class AuditsProjector(Projector):
                 flag(p.on_time),
                 p.summary,
                 p.strengths,
-                p.areas_for_development,
+                p.challenges,  # the payload's word since contract v3; the column is the read side's
                 str(env.aggregateid),
             ),
         )
@@ -167,15 +167,19 @@ class AuditsProjector(Projector):
         )
 
     def amended(self, tx: Tx, env: EventEnvelope, p: e.AuditAmended) -> None:
-        for column in ("summary", "strengths", "areas_for_development"):
-            value = getattr(p, column)
+        for column, field in (
+            ("summary", "summary"),
+            ("strengths", "strengths"),
+            ("areas_for_development", "challenges"),
+        ):
+            value = getattr(p, field)
             if value is not None:
                 tx.execute(f"UPDATE proj_audits SET {column} = ? WHERE audit_id = ?", (value, str(env.aggregateid)))
 
     def discussion_held(self, tx: Tx, env: EventEnvelope, p: e.ReflectiveDiscussionHeld) -> None:
         tx.execute(
             "UPDATE proj_audits SET rcd_logged = 1, rcd_held_on = ?, service_manager_present = ? WHERE audit_id = ?",
-            (iso(p.held_on), flag(p.service_manager_present), str(env.aggregateid)),
+            (iso(p.held_on), flag(p.service_manager_attended), str(env.aggregateid)),
         )
 
     def moderated(self, tx: Tx, env: EventEnvelope, p: e.AuditModerated) -> None:
