@@ -446,7 +446,7 @@ class Demo:
                     "practice_period_to": (self.calendar.today - timedelta(days=1)).isoformat(),
                     "summary": "The private fostering arrangement was assessed and visited within timescales.",
                     "strengths": "Statutory visits on time; the child's views recorded.",
-                    "areas_for_development": "Checks on the private foster carer's household were late.",
+                    "challenges": "Checks on the private foster carer's household were late.",
                     "domain_findings": body_findings,
                     "overall_grade": "good",
                 },

@@ -214,7 +214,7 @@ class Ledger:
             "practice_period_to": (today - timedelta(days=1)).isoformat(),
             "summary": SUMMARY_BY_GRADE[grade],
             "strengths": strengths,
-            "areas_for_development": challenges,
+            "challenges": challenges,
             "domain_findings": domain_findings or findings(grade, tool),
             "overall_grade": grade,
         }

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from schemas.envelope import EventEnvelope, dataschema_uri
+from schemas.events_v1 import V1_PAYLOADS
 from schemas.registry import PAYLOADS
 
 JSON_DIR = Path(__file__).parent / "json"
@@ -26,7 +27,7 @@ def rendered() -> dict[str, str]:
         schema = model.model_json_schema()
         schema["$id"] = dataschema_uri(name, version)
         schema["x-aggregate-type"] = model.aggregate_type
-        if version >= 2:  # v1 files stay byte for byte as published
+        if version >= 2 or name not in V1_PAYLOADS:  # the files published with v1 stay byte for byte
             schema["$schema"] = DIALECT
         files[f"events/{name}.v{version}.json"] = _dump(schema)
     return files

@@ -511,6 +511,34 @@ class TestMissingReflectiveDiscussion:
         harness.on_day(MONDAY + timedelta(days=3 + 8))
         assert harness.told("rcd.missing") == set()
 
+    def test_an_overdue_discussion_is_chased_with_the_auditor_who_holds_it(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "requires_improvement", child_ref="MOS-610001")  # submitted day 4
+        due = MONDAY + timedelta(days=3 + 14)  # two weeks after submission
+        harness.on_day(due)
+        assert harness.told("rcd.overdue") == set()
+        harness.on_day(due + timedelta(days=1))
+        assert harness.told("rcd.overdue") == {"aud.mash", "tm.cic1"}
+        [mail] = [m for m in harness.inbox.to("aud.mash@example.gov.uk") if "overdue" in m.subject]
+        assert mail.subject == "Reflective case discussion overdue: case MOS-610001 was due Thursday 19 November 2026"
+        assert str(audit_id) in mail.text
+        harness.on_day(due + timedelta(days=2))
+        assert harness.count("rcd.overdue") == 2
+
+    def test_an_overdue_discussion_of_an_inadequate_audit_is_chased_with_the_service_manager(
+        self, harness: Harness
+    ) -> None:
+        audit_id = graded_audit(harness, "good")
+        harness.world.moderate(audit_id, grade="inadequate")
+        harness.on_day(MONDAY + timedelta(days=3 + 15))
+        assert harness.told("rcd.overdue") == {"aud.mash", "sm.soc"}
+
+    def test_a_discussion_logged_in_time_is_not_chased(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "good")
+        harness.on_day(MONDAY + timedelta(days=3 + 10))
+        harness.world.discuss(audit_id)
+        harness.on_day(MONDAY + timedelta(days=3 + 20))
+        assert harness.told("rcd.overdue") == set()
+
     def test_a_logged_discussion_stops_the_reminder(self, harness: Harness) -> None:
         audit_id = graded_audit(harness, "good")
         harness.world.discuss(audit_id)

@@ -42,6 +42,8 @@ def test_every_payload_has_an_aggregate_type_and_version() -> None:
             "Meeting",
             "Programme",
             "Notification",
+            "WiderEvidence",
+            "EarlyHelpLearning",
         }, name
         assert model.schema_version >= 1 and model.__doc__, name
 
