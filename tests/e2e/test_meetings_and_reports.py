@@ -82,11 +82,11 @@ def played(world: World, clock: Clock, follower: Follower) -> dict[str, Any]:
     world.allocate(cycle, child_ref="MOS-800003", auditor="aud.soc")  # in the auditor's own area: flagged
     clock.today = week1 + timedelta(days=8)
     world.submit(good, grade="good", strengths="Lily's wishes are recorded in her own words.",
-                 areas_for_development="The plan has no dates.")  # fmt: skip
+                 challenges="The plan has no dates.")  # fmt: skip
     findings = domain_findings("requires_improvement")
     findings[3] = {**findings[3], "finding": "The chronology stops in March; two moves are missing."}
     world.submit(weak, grade="requires_improvement", domain_findings=findings, strengths="Visits are on time.",
-                 areas_for_development="Risk from the mother's partner is not analysed.")  # fmt: skip
+                 challenges="Risk from the mother's partner is not analysed.")  # fmt: skip
     world.discuss(good)
     eh = world.allocate(None, auditor="eh.leader", child_ref="MOS-800009", case_team="Early Help North",
                         case_area=EH, tool="early_help", due_on=clock.today + timedelta(days=7))  # fmt: skip

@@ -15,6 +15,8 @@ from services.projections.queries.markdown import (
     bullets,
     day,
     domain_profiles,
+    early_help,
+    evidence,
     grade,
     grades_table,
     heading,
@@ -35,7 +37,8 @@ def head_of_service_markdown(r: dict[str, Any]) -> str:
     c, f = r["completion"], r["findings"]
     lines = [
         *heading(1, f"{r['service_area_title']}: Head of Service QA report, {r['cycle_name']}"),
-        f"_Draft from the QA ledger as of {day(r['as_of'])}. Head of Service: {names(r['heads_of_service'])}._",
+        f"_Draft from the QA ledger as of {day(r['as_of'])}. Head of Service: "
+        f"{names(r['heads_of_service'], 'none in post')}._",
         "",
         *heading(2, "Headline learning"),
         *bullets([f"{x['meeting']}: {one_line(x['learning'])}" for x in r["headline_learning"]]),
@@ -61,6 +64,16 @@ def head_of_service_markdown(r: dict[str, Any]) -> str:
         "",
         *heading(2, "Learning from specialist and thematic audits"),
         *specialist(r["specialist_and_thematic_learning"]),
+        *heading(2, "Wider evidence: complaints, compliments, reviews, feedback and inspection"),
+        *evidence(r["wider_evidence"]),
+        *(
+            [
+                *heading(2, "Early Help: the Service Managers' learning from the audits"),
+                *early_help(r["early_help_learning"]),
+            ]
+            if r["early_help_learning"]
+            else []
+        ),
         *heading(2, "Audits outside the 8-week cycle"),
         *outside_cycle(r["outside_the_cycle"]),
         *heading(2, "Impact of actions set at previous meetings"),
@@ -99,7 +112,7 @@ def head_of_service_markdown(r: dict[str, Any]) -> str:
         *heading(3, "Grade trend"),
         *trend_table(r["grade_trend"], "cycle", "cycle_name"),
         *heading(3, "Domains"),
-        *domain_profiles(r["domains"]),
+        *domain_profiles(r["domains"], level=4),
     ]
     return "\n".join(lines)
 
@@ -119,7 +132,7 @@ def cycle_report_markdown(r: dict[str, Any]) -> str:
             return ", ".join(d["title"] + (f" ({d['tool_title']})" if several_tools else "") for d in found) or "-"
 
         grades = ", ".join(f"{n} {grade(g)}" for g, n in h["grades"].items() if n) or "none yet"
-        lines += heading(3, f"{h['title']} (Head of Service: {names(h['heads_of_service'])})")
+        lines += heading(3, f"{h['title']} (Head of Service: {names(h['heads_of_service'], 'none in post')})")
         lines += bullets(
             [f"{plural(h['submitted'], 'audit')} of the area's cases: {grades}"]
             + ([f"Strengths: {domains(h['strengths'])}"] if h["strengths"] else [])
@@ -203,6 +216,8 @@ def cycle_report_markdown(r: dict[str, Any]) -> str:
         ),
         *heading(2, "Audits outside the 8-week cycle"),
         *outside_cycle(r["outside_the_cycle"]),
+        *heading(3, "Early Help: the Service Managers' learning from the audits"),
+        *early_help(r["early_help_learning"]),
         *heading(2, "Actions from moderation and the ADQA meeting"),
         *action_figures(r["actions"]),
         *actions_table([*r["actions"]["from_moderation"], *r["actions"]["from_adqa"]]),
@@ -273,7 +288,11 @@ def six_monthly_markdown(r: dict[str, Any]) -> str:
             ],
         ),
         *specialist(r["specialist_and_thematic_learning"]),
+        *heading(2, "Wider evidence: complaints, compliments, reviews, feedback and inspection"),
+        *evidence(r["wider_evidence"]),
         *heading(2, "Audits outside the 8-week cycle"),
         *outside_cycle(r["outside_the_cycle"]),
+        *heading(3, "Early Help: the Service Managers' learning from the audits"),
+        *early_help(r["early_help_learning"]),
     ]
     return "\n".join(lines)
