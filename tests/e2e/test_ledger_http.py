@@ -311,6 +311,7 @@ def test_openapi_documents_every_ledger_path(client: TestClient) -> None:
 def test_tools_list_the_domains_to_grade(client: TestClient) -> None:
     tools = {t["tool"]: t for t in client.get("/v1/tools").json()}
     assert len(tools["ten_domain"]["domains"]) == 10 and tools["ten_domain"]["sample_domains"] is True
+    assert tools["specialist"]["note"].startswith("SAMPLE: the guidance names no specialist audit tool")
     assert {d["domain"] for d in domain_findings()} == {d["id"] for d in tools["ten_domain"]["domains"]}
 
 
