@@ -436,7 +436,7 @@ class Demo:
         for rule, count in rules.most_common():
             self.say(f"  {count:>4}  {rule}")
         examples = {n["rule"]: n for n in reversed(sent)}  # the first sent under each rule
-        for rule in ("audit.inadequate.escalate", "audit.overdue", "action.overdue"):
+        for rule in ("audit.inadequate.send_to_ad_and_hos", "audit.overdue", "action.overdue"):
             if rule in examples:
                 self.say(f"  e.g. to {examples[rule]['recipient_id']:11} {examples[rule]['subject_line']}")
 
