@@ -292,7 +292,7 @@ class TestEffectiveGrade:
     def test_receipts_under_the_old_rule_name_still_stop_a_resend(self, harness: Harness) -> None:
         # A ledger written by an earlier notifier holds receipts named `audit.inadequate.escalate`.
         audit_id = graded_audit(harness, "inadequate")
-        graded = next(e for e in harness.ledger.read_stream(harness.world.qa, audit_id) if e.type == "AuditGraded")
+        graded = next(e for e in harness.ledger.read_stream(harness.world.qa, audit_id) if e.contract == "AuditGraded")
         for recipient in ("ad.one", "hos.soc"):
             harness.ledger.record_notification_delivered(
                 Actor(id="notifier", roles=frozenset({Role.SERVICE})),

@@ -99,7 +99,7 @@ class AuditsProjector(Projector):
             tx.execute(
                 "INSERT INTO proj_audit_events (event_id, audit_id, type) VALUES (?, ?, ?)"
                 " ON CONFLICT (event_id) DO NOTHING",
-                (str(envelope.id), audit_id, envelope.type),
+                (str(envelope.id), audit_id, envelope.contract),
             )
             AUDITS.keep(tx, envelope, audit_id)
 
