@@ -62,8 +62,10 @@ def answers(client: TestClient, facts: dict[str, Any], clock: Clock) -> dict[str
     cycle, audit = facts["cycle"], facts["audits"][3]
     paths = [
         f"/v1/cycles/{cycle}/moderation-coverage",
-        f"/v1/cycles/{cycle}/dashboard?as_of={as_of}",
-        f"/v1/actions/outstanding?as_of={as_of}",
+        f"/v1/cycles/{cycle}/dashboard",
+        "/v1/actions/outstanding",
+        f"/v1/cycles/{cycle}/meetings",
+        "/v1/registers/audits",
         f"/v1/audits/{audit}/trail",
         "/v1/children/MOS-900003/trail",
         f"/v1/quotas?month={as_of[:7]}",
