@@ -91,6 +91,11 @@ def working(roles: Roles) -> Roles:
 def test_each_consumer_writes_its_own_tables(working: Roles) -> None:
     allowed(working.projections, "UPDATE projections.proj_tracking SET position = position")
     allowed(working.notifier, "UPDATE notifier.notifier_position SET position = position")
+    # A blue/green rebuild builds beside the live schema and moves its tables in: no CREATE on the database.
+    allowed(working.projections, "CREATE TABLE projections_rebuild.proj_tracking (LIKE projections.proj_tracking)")
+    allowed(working.projections, "ALTER TABLE projections_rebuild.proj_tracking RENAME TO proj_tracking_built")
+    allowed(working.projections, "ALTER TABLE projections_rebuild.proj_tracking_built SET SCHEMA projections")
+    allowed(working.projections, "DROP TABLE projections.proj_tracking_built")
 
 
 @pytest.mark.parametrize("consumer", ["projections", "notifier"])
@@ -109,8 +114,10 @@ def test_a_consumer_role_cannot_touch_the_ledger(working: Roles, consumer: str) 
 def test_a_consumer_role_cannot_touch_the_other_consumer(working: Roles) -> None:
     refused(working.projections, "SELECT * FROM notifier.notifier_position")
     refused(working.projections, "CREATE TABLE notifier.planted (x int)")
+    refused(working.projections, "CREATE TABLE notifier_rebuild.planted (x int)")
     refused(working.notifier, "SELECT * FROM projections.proj_tracking")
     refused(working.notifier, "DELETE FROM projections.proj_tracking")
+    refused(working.notifier, "CREATE TABLE projections_rebuild.planted (x int)")
 
 
 def test_the_ledger_role_cannot_edit_history_nor_touch_the_consumers(working: Roles) -> None:
