@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
+from schemas.integrity import contract_name
 from schemas.vocabulary import Role
 from services.ledger import commands as c
 from services.ledger.application import Actor, LedgerApplication
@@ -310,7 +311,7 @@ class TestBootstrap:
         outcome = ledger.bootstrap_qa_manager("ops.admin", self.first_qa_manager())
         assert outcome.status_code == 201
         event = last_event(client, auth, outcome.body["id"], reader="qa.first")
-        assert event["type"] == "StaffMemberRegistered"
+        assert contract_name(event["type"]) == "StaffMemberRegistered"
         assert (event["actorid"], event["actorrole"]) == ("ops.admin", "operator")
         assert event["data"]["roles"] == ["qa_manager"]
 
@@ -340,7 +341,7 @@ class TestBootstrap:
         assert outcome.status_code == 200
         psw = Actor(id="psw.one", roles=frozenset({Role.QA_MANAGER}))
         event = ledger.read_stream(psw, UUID(outcome.body["id"]))[-1]
-        assert event.type == "StaffRoleChanged" and set(event.data["roles"]) == {
+        assert event.contract == "StaffRoleChanged" and set(event.data["roles"]) == {
             "principal_social_worker",
             "qa_manager",
         }
