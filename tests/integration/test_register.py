@@ -223,6 +223,17 @@ class TestTheRegisterAuthorises:
         # A member of staff cannot read as an inspector unless the register says they are one.
         assert client.get("/v1/events", headers=auth("aud.soc", "inspector")).status_code == 403
 
+    def test_an_inspector_the_register_holds_is_held_to_it(
+        self, client: TestClient, auth: Auth, world: World, clock: Clock
+    ) -> None:
+        qa = auth("qa.manager", "qa_manager")
+        inspector = staff_body("insp.ruth", "inspector", team="Ofsted", area="safeguarding_quality_review")
+        assert client.post("/v1/staff", json=inspector, headers=qa).status_code == 201
+        assert client.get("/v1/events", headers=auth("insp.ruth", "inspector")).status_code == 200
+        leaving = c.RecordStaffLeaving(left_on=clock.today, reason="Inspection finished")
+        world.ledger.record_staff_leaving(world.qa, "insp.ruth", leaving, NO_KEY)
+        assert client.get("/v1/events", headers=auth("insp.ruth", "inspector")).status_code == 403
+
 
 class TestServiceTokens:
     def receipt(self, client: TestClient, auth: Auth, world: World, **overrides: Any) -> dict[str, Any]:
