@@ -86,19 +86,16 @@ class TestTheRegisterAuthorises:
     def test_an_unregistered_subject_claiming_assistant_director_is_refused(
         self, client: TestClient, auth: Auth, world: World, appended: Callable[[], int]
     ) -> None:
+        request = {
+            "topic": "Neglect",
+            "rationale": "Rising referrals",
+            "meeting_id": str(world.adqa_meeting(world.cycle())),
+        }
         base = appended()
-        r = client.post(
-            "/v1/programme/thematic-requests",
-            json={"topic": "Neglect", "rationale": "Rising referrals"},
-            headers=auth("mallory", "assistant_director"),
-        )
+        r = client.post("/v1/programme/thematic-requests", json=request, headers=auth("mallory", "assistant_director"))
         assert r.status_code == 403 and "not in the staff register" in r.json()["detail"]
         assert appended() == base
-        ok = client.post(
-            "/v1/programme/thematic-requests",
-            json={"topic": "Neglect", "rationale": "Rising referrals"},
-            headers=auth("ad.one", "assistant_director"),
-        )
+        ok = client.post("/v1/programme/thematic-requests", json=request, headers=auth("ad.one", "assistant_director"))
         assert ok.status_code == 201, ok.text
 
     def test_a_leaver_is_refused_from_the_day_they_leave(
