@@ -18,6 +18,7 @@ from schemas.envelope import EventEnvelope
 from schemas.vocabulary import Role
 from services.feed.log import LogFeed, ReadPage
 from services.ledger import commands as c
+from services.ledger.admin import bootstrap_hint
 from services.ledger.api.app import attach_ledger, ledger_router
 from services.ledger.application import Actor, CommandContext, LedgerApplication
 from services.ledger.config import LedgerSettings
@@ -33,6 +34,7 @@ from services.notifier.wiring import (
 )
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
+from services.platform.operations import watch_consumer
 from services.projections.wiring import mount_projections
 
 log = logging.getLogger("qa_ledger.embedded")
@@ -91,6 +93,7 @@ def mount_notifier(app: FastAPI, ledger: LedgerApplication, settings: LedgerSett
     follower = follow_notifier(log_feed, notifier)
     runner = NotifierRunner(notifier, interval=5.0)
     attach_notifier(app, notifier, follower)
+    watch_consumer(app, follower)  # the app's /readyz and /metrics cover the notifier too
     app.state.notifier_runner = runner  # the demo wakes it after moving its simulated calendar
     app.include_router(notifier_router())
     app.router.on_startup += [follower.start, runner.start]
@@ -117,6 +120,8 @@ def main() -> None:
     auth = AuthSettings.from_env(settings.data_dir)
     app = create_embedded_app(settings, auth)
     log.info("QA Ledger on http://%s:%s (OpenAPI at /docs)", settings.host, settings.port)
+    if hint := bootstrap_hint(app.state.ledger):
+        print(f"\n{hint}\n", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 
 

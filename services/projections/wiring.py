@@ -16,6 +16,7 @@ from services.feed import Follower, LogFeed
 from services.feed.log import ReadPage
 from services.platform.auth import AuthSettings, TokenVerifier
 from services.platform.http import install_middleware
+from services.platform.operations import watch_consumer
 from services.platform.problems import PermissionDenied, install_problem_handlers, problem
 from services.projections.api.routes import actions, cycles, programme, registers, reports, status, trails
 from services.projections.consumer import Projections, london_today
@@ -75,7 +76,9 @@ def mount_projections(
     feed = LogFeed(read_page)
     if wake_hooks is not None:
         wake_hooks.append(feed.wake)
-    attach_projections(app, projections, Follower(feed, projections))
+    follower = Follower(feed, projections)
+    attach_projections(app, projections, follower)
+    watch_consumer(app, follower)  # the app's /readyz and /metrics cover the read models too
     app.include_router(projections_router())
     return projections
 
