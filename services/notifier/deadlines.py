@@ -25,6 +25,7 @@ from services.notifier.domain import (
     MODERATION_BELOW_FLOOR,
     RCD_EXPECTED_WITHIN_DAYS,
     RCD_MISSING,
+    RCD_OVERDUE,
     ActionItem,
     AuditCase,
     Coverage,
@@ -50,6 +51,8 @@ class DeadlineSource(Directory, Protocol):
     def audits_unsubmitted_after_due(self, today: date) -> list[AuditCase]: ...
 
     def audits_without_rcd_submitted_by(self, day: date) -> list[AuditCase]: ...
+
+    def audits_without_rcd_due_before(self, today: date) -> list[AuditCase]: ...
 
     def open_actions_due_by(self, day: date) -> list[ActionItem]: ...
 
@@ -82,17 +85,34 @@ def _tell(
 
 
 def chase_overdue_audits(source: DeadlineSource, today: date) -> Iterable[Evaluation]:
-    """The day after the due date, an unsubmitted audit goes to its auditor and their Head of Service."""
+    """The day after the due date, an unsubmitted audit goes to its auditor and to who sees it done:
+    the Head of Service of the auditor's area ("Heads of Service ensure their auditors complete their
+    audits"), or for a specialist or thematic audit the QA Manager who commissioned it."""
     for audit in source.audits_unsubmitted_after_due(today):
         deadline = Deadline(AUDIT_OVERDUE, str(audit.audit_id), audit.allocated_event_id, "AuditAllocated")
 
         def decide(audit: AuditCase = audit, deadline: Deadline = deadline) -> list[Notification]:
             auditor = source.staff(audit.auditor_id)
-            area = auditor.service_area if auditor else audit.auditor_service_area
-            people = unique_active([auditor, *source.holders(Role.HEAD_OF_SERVICE, service_area=area)])
+            if audit.specialist_audit_id is not None:
+                followers = commissioning_qa_managers(source, audit)
+            else:
+                area = auditor.service_area if auditor else audit.auditor_service_area
+                followers = source.holders(Role.HEAD_OF_SERVICE, service_area=area)
+            people = unique_active([auditor, *followers])
             return _tell(deadline, people, lambda p: messages.audit_overdue(p, audit, auditor))
 
         yield deadline, decide
+
+
+def commissioning_qa_managers(source: Directory, audit: AuditCase) -> list[StaffMember]:
+    """Who commissioned a specialist audit from the external auditor: the QA Manager who scheduled it,
+    else the one who allocated it (a thematic request comes from the AD), else every QA Manager."""
+    assert audit.specialist_audit_id is not None
+    for handle in (source.commissioner(audit.specialist_audit_id), audit.allocated_by):
+        person = source.staff(handle) if handle else None
+        if person is not None and person.active and person.holds(Role.QA_MANAGER):
+            return [person]
+    return source.holders(Role.QA_MANAGER)
 
 
 def prompt_missing_rcds(source: DeadlineSource, today: date) -> Iterable[Evaluation]:
@@ -103,6 +123,20 @@ def prompt_missing_rcds(source: DeadlineSource, today: date) -> Iterable[Evaluat
 
         def decide(audit: AuditCase = audit, deadline: Deadline = deadline) -> list[Notification]:
             return _tell(deadline, rcd_loggers(source, audit), lambda p: messages.rcd_missing(p, audit))
+
+        yield deadline, decide
+
+
+def chase_overdue_rcds(source: DeadlineSource, today: date) -> Iterable[Evaluation]:
+    """The day after the discussion was due (two weeks after submission), still not logged: the
+    auditor, who holds it, and whoever logs it (the Team Manager, or the Service Manager if inadequate)."""
+    for audit in source.audits_without_rcd_due_before(today):
+        assert audit.submitted_event_id is not None
+        deadline = Deadline(RCD_OVERDUE, str(audit.audit_id), audit.submitted_event_id, "AuditSubmitted")
+
+        def decide(audit: AuditCase = audit, deadline: Deadline = deadline) -> list[Notification]:
+            people = unique_active([source.staff(audit.auditor_id), *rcd_loggers(source, audit)])
+            return _tell(deadline, people, lambda p: messages.rcd_overdue(p, audit))
 
         yield deadline, decide
 
@@ -169,6 +203,7 @@ def warn_moderation_coverage_below_floor(source: DeadlineSource, today: date) ->
 DEADLINE_RULES: tuple[Callable[[DeadlineSource, date], Iterable[Evaluation]], ...] = (
     chase_overdue_audits,
     prompt_missing_rcds,
+    chase_overdue_rcds,
     remind_actions_due_soon,
     chase_overdue_actions,
     warn_moderation_coverage_below_floor,

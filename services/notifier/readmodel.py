@@ -11,6 +11,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from schemas import events as e
+from schemas.notification_rules import canonical_rule
+from schemas.vocabulary import Role
 from services.notifier.domain import ActionItem, AuditCase, Cycle, StaffMember, message_id
 
 if TYPE_CHECKING:
@@ -86,6 +88,8 @@ def audit_allocated(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditAlloc
             p.tool.value,
             p.due_on,
             env.id,
+            specialist_audit_id=p.specialist_audit_id,
+            allocated_by=env.actorid,
         )
     )
 
@@ -95,7 +99,7 @@ def audit_reallocated(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditRea
 
 
 def audit_submitted(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditSubmitted) -> None:
-    tx.update_audit(env.aggregateid, submitted_on=p.submitted_on, submitted_event_id=env.id)
+    tx.update_audit(env.aggregateid, submitted_on=p.submitted_on, submitted_event_id=env.id, rcd_due_on=p.rcd_due_on)
 
 
 def audit_graded(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditGraded) -> None:
@@ -107,7 +111,7 @@ def discussion_held(tx: NotifierTransaction, env: EventEnvelope, p: e.Reflective
 
 
 def audit_moderated(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditModerated) -> None:
-    tx.update_audit(env.aggregateid, moderated=1)
+    tx.update_audit(env.aggregateid, moderated=1, moderated_grade=p.moderated_grade.value)
 
 
 def audit_withdrawn(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditWithdrawn) -> None:
@@ -137,10 +141,22 @@ def action_closed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionComple
     tx.update_action(env.aggregateid, is_open=0)
 
 
+def specialist_audit_scheduled(tx: NotifierTransaction, env: EventEnvelope, p: e.SpecialistAuditScheduled) -> None:
+    # Scheduling a month's specialist audits with an external auditor is commissioning them.
+    commissioner = env.actorid if env.actorrole == Role.QA_MANAGER.value else None
+    tx.put_specialist_audit(p.specialist_audit_id, commissioner)
+
+
+def thematic_audit_requested(tx: NotifierTransaction, env: EventEnvelope, p: e.ThematicAuditRequested) -> None:
+    tx.put_specialist_audit(p.specialist_audit_id, None)  # requested by the AD: the allocating QA Manager follows up
+
+
 def receipt_read_back(tx: NotifierTransaction, env: EventEnvelope, p: e.NotificationDelivered) -> None:
     # On a replay into an empty store (a lost or rebuilt outbox), the ledger's receipts are what
     # stop the notifier from telling people a second time.
-    tx.note_receipt(message_id(p.cause_event_id, p.rule, p.recipient_id), p.channel.value, p.delivered_at)
+    # A receipt under a rule's old id settles the message the rule now queues under its new id.
+    rule = canonical_rule(p.rule)
+    tx.note_receipt(message_id(p.cause_event_id, rule, p.recipient_id), p.channel.value, p.delivered_at)
 
 
 PROJECTORS: dict[str, Projector] = {
@@ -160,5 +176,7 @@ PROJECTORS: dict[str, Projector] = {
     "ActionDueDateChanged": action_due_date_changed,
     "ActionCompleted": action_closed,
     "ActionCancelled": action_closed,
+    "SpecialistAuditScheduled": specialist_audit_scheduled,
+    "ThematicAuditRequested": thematic_audit_requested,
     "NotificationDelivered": receipt_read_back,
 }

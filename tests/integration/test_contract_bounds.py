@@ -39,6 +39,12 @@ def appended(ledger: LedgerApplication) -> Callable[[], int]:
     return lambda: (ledger.recorder.max_notification_id() or 0) - start
 
 
+@pytest.fixture
+def adqa(world: World) -> str:
+    """An ADQA meeting, recorded before `appended` starts counting: thematic requests name one."""
+    return str(world.adqa_meeting(world.cycle()))
+
+
 def refused(response: Any, field: str, words: str) -> None:
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
@@ -46,10 +52,10 @@ def refused(response: Any, field: str, words: str) -> None:
 
 
 def test_an_integer_past_the_domain_bound_is_refused(
-    client: TestClient, auth: Auth, world: World, appended: Callable[[], int]
+    client: TestClient, auth: Auth, world: World, adqa: str, appended: Callable[[], int]
 ) -> None:
     ad = auth("ad.one", "assistant_director")
-    body = {"topic": "Neglect", "rationale": "Seen in three audits", "minimum_audits": 10**400}
+    body = {"topic": "Neglect", "rationale": "Seen in three audits", "minimum_audits": 10**400, "meeting_id": adqa}
     refused(client.post("/v1/programme/thematic-requests", json=body, headers=ad), "minimum_audits", "1000")
     body["minimum_audits"] = 1001
     refused(client.post("/v1/programme/thematic-requests", json=body, headers=ad), "minimum_audits", "1000")
@@ -69,10 +75,10 @@ def test_a_control_character_in_a_one_line_value_is_refused(
 
 
 def test_free_text_keeps_newlines_and_tabs_but_not_other_control_characters(
-    client: TestClient, auth: Auth, world: World, ledger: LedgerApplication, appended: Callable[[], int]
+    client: TestClient, auth: Auth, world: World, ledger: LedgerApplication, adqa: str, appended: Callable[[], int]
 ) -> None:
     ad = auth("ad.one", "assistant_director")
-    body = {"topic": "Neglect", "rationale": "first\u0000second"}
+    body = {"topic": "Neglect", "rationale": "first\u0000second", "meeting_id": adqa}
     refused(client.post("/v1/programme/thematic-requests", json=body, headers=ad), "rationale", "U+0000")
     assert appended() == 0
     body["rationale"] = "Line one\r\n\tline two"

@@ -32,7 +32,8 @@ STAFF: dict[str, tuple[list[str], str, ServiceArea, list[str], str | None]] = {
     "sw.cic1": (["auditor"], "Children in Care 1", SOC, [], "tm.cic1"),
     "aud.mash": (["auditor", "team_manager"], "Assessment 2", MASH, [], "hos.mash"),
     "aud.soc": (["auditor"], "Children in Care 2", SOC, [], "sm.soc"),
-    "eh.leader": (["auditor"], "Early Help North", EH, ["early_help_team_leader"], None),
+    "sm.eh": (["service_manager"], "Early Help Management", EH, [], None),
+    "eh.leader": (["auditor"], "Early Help North", EH, ["early_help_team_leader"], "sm.eh"),
     "lc.auditor": (["auditor"], "Leaving Care", ADOL, ["leaving_care"], None),
     "ext.auditor": (["external_auditor"], "External", ServiceArea.SAFEGUARDING_QUALITY_REVIEW, ["external"], None),
 }
@@ -109,7 +110,7 @@ class World:
             "practice_period_to": self.today - timedelta(days=1),
             "summary": "Practice is child-centred; plans are reviewed on time.",
             "strengths": "The child's voice is clear throughout.",
-            "areas_for_development": "Chronology needs updating.",
+            "challenges": "Chronology needs updating.",
             "domain_findings": domain_findings(grade),
             "overall_grade": grade,
         }
@@ -119,20 +120,21 @@ class World:
     def submit(self, audit_id: UUID, auditor: str = "aud.mash", grade: str = "good", **overrides: Any) -> None:
         self.ledger.submit_audit(actor(auditor), audit_id, self.submit_command(grade, **overrides), NO_KEY)
 
-    def participants(self, *, with_service_manager: bool = False) -> list[dict[str, str]]:
+    def participants(self, *, with_service_manager: bool = False, auditor: str = "aud.mash") -> list[dict[str, str]]:
         people = [
             {"participant_id": "sw.cic1", "capacity": "allocated_practitioner"},
             {"participant_id": "tm.cic1", "capacity": "practitioner_manager"},
-            {"participant_id": "aud.mash", "capacity": "auditor"},
+            {"participant_id": auditor, "capacity": "auditor"},
         ]
         if with_service_manager:
             people.append({"participant_id": "sm.soc", "capacity": "service_manager"})
         return people
 
     def discuss(self, audit_id: UUID, by: str = "tm.cic1", *, with_service_manager: bool = False) -> None:
+        auditor = self.ledger.repository.get(audit_id).auditor_id  # the auditor holds it
         cmd = c.RecordReflectiveDiscussion(
             held_on=self.today,
-            participants=self.participants(with_service_manager=with_service_manager),
+            participants=self.participants(with_service_manager=with_service_manager, auditor=auditor),
             notes="Discussed the plan and what difference it is making.",
         )
         self.ledger.record_reflective_discussion(actor(by), audit_id, cmd, NO_KEY)
@@ -153,6 +155,18 @@ class World:
             source_id=extra.pop("source_id", audit_id),
         )
         return UUID(self.ledger.agree_action(actor(by), cmd, NO_KEY).body["id"])
+
+    def adqa_meeting(self, cycle_id: UUID) -> UUID:
+        """The Assistant Director's QA meeting of a cycle, held today (thematic requests name one)."""
+        cmd = c.RecordMeeting(
+            kind="adqa",
+            focus="service_overview",
+            cycle_id=cycle_id,
+            held_on=self.today,
+            attendee_ids=["ad.one", "hos.soc", "qa.manager"],
+            reports=[{"presenter_id": "hos.soc", "service_area": SOC, "strengths": "s", "challenges": "c"}],
+        )
+        return UUID(self.ledger.record_meeting(actor("ad.one"), cmd, NO_KEY).body["id"])
 
     def count_events(self) -> int:
         return len(self.ledger.feed_page(0, 1000).events)

@@ -1,10 +1,12 @@
 """The ledger application: one eventsourcing Application, its use cases grouped by aggregate."""
 
 from services.ledger.application.actions import ActionUseCases
+from services.ledger.application.audit_reads import AuditQueries
 from services.ledger.application.audits import AuditUseCases
 from services.ledger.application.bootstrap import BootstrapUseCases
 from services.ledger.application.core import Actor, CommandContext, Outcome, london_today
 from services.ledger.application.cycles import CycleUseCases
+from services.ledger.application.evidence import EvidenceUseCases
 from services.ledger.application.feed import FeedPage, FeedQueries
 from services.ledger.application.integrity import IntegrityQueries
 from services.ledger.application.meetings import MeetingUseCases
@@ -16,8 +18,10 @@ class LedgerApplication(
     BootstrapUseCases,
     CycleUseCases,
     AuditUseCases,
+    AuditQueries,
     ActionUseCases,
     MeetingUseCases,
+    EvidenceUseCases,
     FeedQueries,
     IntegrityQueries,
 ):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from schemas.audit_tools import UnknownToolVersion, load_tool
 from schemas.vocabulary import AuditTool, ParticipantCapacity, Role, ServiceArea
+from services.ledger.application.audit_reads import audit_state
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import Audit, AuditCycle, Programme, StaffMember
-from services.ledger.domain.audit import Placement
+from services.ledger.domain.allocation import AllocationFlags
 from services.ledger.domain.calendar import financial_year
+from services.ledger.domain.discussion import Attendance
 from services.ledger.domain.errors import InvalidCommand, NotPermitted
 
 if TYPE_CHECKING:
-    from datetime import date
     from uuid import UUID
 
     from services.ledger.commands import (
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     )
 
 CANNOT_AUDIT = frozenset({Role.INSPECTOR, Role.SERVICE})
+LATE_ALLOCATION_DAYS = 14
 
 
 class AuditUseCases(LedgerCore):
@@ -44,7 +47,7 @@ class AuditUseCases(LedgerCore):
             audit = Audit.allocate(
                 auditor_id=auditor.staff_id,
                 auditor_service_area=auditor.area,
-                placement=Placement.of(auditor.area, auditor.exempt_group(), cmd.case_service_area),
+                flags=AllocationFlags.of(auditor.area, auditor.groups, cmd.case_service_area, tool.tool),
                 child_ref=cmd.child_ref,
                 case_team=cmd.case_team,
                 case_service_area=cmd.case_service_area,
@@ -66,7 +69,7 @@ class AuditUseCases(LedgerCore):
             audit.reallocate(
                 auditor_id=auditor.staff_id,
                 auditor_service_area=auditor.area,
-                placement=Placement.of(auditor.area, auditor.exempt_group(), audit.case_service_area),
+                flags=AllocationFlags.of(auditor.area, auditor.groups, audit.case_service_area, AuditTool(audit.tool)),
                 reason=cmd.reason,
             )
             return Decision([audit], self.audit_body(audit))
@@ -84,7 +87,7 @@ class AuditUseCases(LedgerCore):
                 extended_period_reason=cmd.extended_period_reason,
                 summary=cmd.summary,
                 strengths=cmd.strengths,
-                areas_for_development=cmd.areas_for_development,
+                challenges=cmd.challenges,
                 domain_findings=[f.model_dump(mode="json") for f in cmd.domain_findings],
                 practitioners_audited=cmd.practitioners_audited,
                 overall_grade=cmd.overall_grade,
@@ -103,7 +106,7 @@ class AuditUseCases(LedgerCore):
                 reason=cmd.reason,
                 summary=cmd.summary,
                 strengths=cmd.strengths,
-                areas_for_development=cmd.areas_for_development,
+                challenges=cmd.challenges,
                 domain_findings=[f.model_dump(mode="json") for f in findings] if findings is not None else None,
                 overall_grade=cmd.overall_grade,
                 tool_domains=self.tool_domains(audit),
@@ -119,10 +122,12 @@ class AuditUseCases(LedgerCore):
             audit = self.load(Audit, audit_id, "audit", ctx)
             audit.check_submitted("log the reflective discussion")
             audit.hold_reflective_discussion(
+                logged_by=actor.id,
                 logged_by_capacity=self.logging_capacity(actor, audit),
                 held_on=cmd.held_on,
                 today=self.today(),
-                participants=[p.model_dump(mode="json") for p in cmd.participants],
+                took_part=[Attendance(p.participant_id, p.capacity, attended=True) for p in cmd.participants],
+                absent=[Attendance(a.participant_id, a.capacity, False, a.reason, a.note) for a in cmd.absences],
                 notes=cmd.notes,
             )
             return Decision([audit], self.audit_body(audit))
@@ -132,13 +137,19 @@ class AuditUseCases(LedgerCore):
     def moderate_audit(self, actor: Actor, audit_id: UUID, cmd: ModerateAudit, ctx: CommandContext) -> Outcome:
         def decide(_: Role) -> Decision:
             audit = self.load(Audit, audit_id, "audit", ctx)
-            for co_moderator in cmd.co_moderator_ids:
-                self.staff(co_moderator, "co-moderator").check_active()
+            co_moderators = [self.staff(m, "co-moderator") for m in cmd.co_moderator_ids]
+            for co_moderator in co_moderators:
+                co_moderator.check_active()
+            if audit.case_service_area == ServiceArea.EARLY_HELP:
+                check_early_help_co_moderator(co_moderators)
+            today = self.today()
+            cycle = self.load(AuditCycle, audit.cycle_id, "audit cycle") if audit.cycle_id else None
             audit.moderate(
                 moderator_ids=[actor.id, *[m for m in cmd.co_moderator_ids if m != actor.id]],
-                moderated_on=self.today(),
+                moderated_on=today,
                 moderated_grade=cmd.moderated_grade,
                 feedback=cmd.feedback,
+                cycle_week=cycle.calendar.week_of(today) if cycle else None,
             )
             return Decision([audit], self.audit_body(audit))
 
@@ -173,13 +184,17 @@ class AuditUseCases(LedgerCore):
             )
 
     def due_date(self, cmd: AllocateAudit) -> date:
+        today = self.today()
+        if cmd.due_on is not None and cmd.due_on < today:
+            raise InvalidCommand("due_on", "must not be in the past")
         if cmd.cycle_id is None:
             assert cmd.due_on is not None
-            if cmd.due_on < self.today():
-                raise InvalidCommand("due_on", "must not be in the past")
             return cmd.due_on
         cycle = self.load(AuditCycle, cmd.cycle_id, "audit cycle")
         cycle.check_open()
+        if cycle.calendar.week_of(today) > 1:
+            # Allocated after week 1 (a newcomer, a reallocated case): day 14 may be too close or past.
+            return cmd.due_on or today + timedelta(days=LATE_ALLOCATION_DAYS)
         if cmd.due_on is not None and cmd.due_on != cycle.audits_due_on:
             raise InvalidCommand(
                 "due_on", f"audits in a cycle are due at the end of week 2 ({cycle.audits_due_on.isoformat()})"
@@ -216,16 +231,14 @@ class AuditUseCases(LedgerCore):
     def tool_domains(audit: Audit) -> frozenset[str]:
         return load_tool(AuditTool(audit.tool), audit.tool_version).domain_ids
 
-    @staticmethod
-    def audit_body(audit: Audit) -> dict[str, object]:
-        return {
-            "id": str(audit.id),
-            "version": audit.version,
-            "status": audit.status,
-            "auditor_id": audit.auditor_id,
-            "child_ref": audit.child_ref,
-            "due_on": audit.due_on.isoformat(),
-            "overall_grade": audit.overall_grade.value if audit.overall_grade else None,
-            "reflective_discussion_logged": audit.discussion_logged,
-            "moderated": audit.moderated,
-        }
+    def audit_body(self, audit: Audit) -> dict[str, object]:
+        return audit_state(audit, self.today())
+
+
+def check_early_help_co_moderator(co_moderators: list[StaffMember]) -> None:
+    """Early Help audits are moderated "alongside the Service Managers" of Early Help (guidance section 5)."""
+    if not any(m.has_role(Role.SERVICE_MANAGER) and m.area == ServiceArea.EARLY_HELP for m in co_moderators):
+        raise InvalidCommand(
+            "co_moderator_ids",
+            "an Early Help audit is moderated alongside an Early Help Service Manager: name one",
+        )

@@ -22,15 +22,22 @@ COMMANDS: dict[str, frozenset[Role]] = {
     "record_reflective_discussion": frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER}),
     "moderate_audit": frozenset({R.QA_MANAGER, R.PRINCIPAL_SOCIAL_WORKER}),
     "withdraw_audit": frozenset({R.QA_MANAGER}),
-    "agree_action": MANAGERS,
+    # The PSW moderates, so may agree actions from a moderation (and only those: see agree_action).
+    "agree_action": MANAGERS | {R.PRINCIPAL_SOCIAL_WORKER},
     # Progress and completion are scoped to the owner or a manager above the owner.
     "update_action": STAFF_ROLES,
     "record_hos_qa_meeting": frozenset({R.HEAD_OF_SERVICE, R.QA_MANAGER}),
     "record_adqa_meeting": frozenset({R.ASSISTANT_DIRECTOR, R.QA_MANAGER}),
     "request_thematic_audit": frozenset({R.ASSISTANT_DIRECTOR}),
+    # Managers record wider evidence for their own service area; the AD and QA Manager for any.
+    "record_wider_evidence": MANAGERS,
+    # Early Help Service Managers (scope: the Early Help service area).
+    "summarise_early_help_learning": frozenset({R.SERVICE_MANAGER}),
     "record_notification": frozenset({R.SERVICE}),
     # A `service` token (a machine subscriber) reads the feed and nothing else.
     "read_feed": frozenset({R.QA_MANAGER, R.INSPECTOR, R.SERVICE}),
     "read_stream": frozenset({R.QA_MANAGER, R.INSPECTOR}),
+    # Scoped further as the trails are (application/audit_reads.py).
+    "read_audit": STAFF_ROLES | {R.INSPECTOR},
     "verify_integrity": frozenset({R.QA_MANAGER, R.INSPECTOR}),
 }
