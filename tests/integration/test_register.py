@@ -21,7 +21,7 @@ from services.ledger import commands as c
 from services.ledger.application import Actor, LedgerApplication
 from services.ledger.domain.errors import InvalidCommand, StateConflict
 from tests.conftest import Clock
-from tests.support.world import NO_KEY, SOC, World, actor
+from tests.support.world import NO_KEY, SOC, World
 
 Auth = Callable[..., dict[str, str]]
 
