@@ -136,7 +136,7 @@ class TestFeed:
         assert client.post("/v1/audits", json=allocation(cycle), headers=service).status_code == 403
 
     def test_an_unknown_stream_is_404(self, client: TestClient, auth: Auth) -> None:
-        r = client.get("/v1/streams/8f2968e6-1666-529c-a4de-2edbbc200881", headers=auth("i", "inspector"))
+        r = client.get("/v1/streams/8f2968e6-1666-529c-a4de-2edbbc200881", headers=auth("inspector.one", "inspector"))
         assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
 
 
@@ -255,6 +255,15 @@ class TestIdempotencyAndConcurrency:
 
     def test_keys_are_per_caller(self, client: TestClient, auth: Auth, world: World) -> None:
         cycle = world.cycle()
+        second_qa = {
+            "staff_id": "qa.two",
+            "display_name": "Second QA",
+            "email": "qa.two@example.gov.uk",
+            "roles": ["qa_manager"],
+            "team": "QA Team",
+            "service_area": "safeguarding_quality_review",
+        }
+        assert client.post("/v1/staff", json=second_qa, headers=auth("qa.manager", "qa_manager")).status_code == 201
         one = client.post(
             "/v1/audits",
             json=allocation(cycle),
@@ -403,3 +412,12 @@ def test_the_head_of_service_of_the_auditor_reads_their_auditors_audit(
     # "Heads of Service ensure their auditors complete their audits": they follow an audit of another area's case.
     audit = world.allocate(world.cycle(), auditor="aud.mash", child_ref="MOS-535353")
     assert client.get(f"/v1/audits/{audit}", headers=auth("hos.mash", "head_of_service")).status_code == 200
+
+
+def test_reading_an_audit_is_scoped_by_the_register_not_the_tokens_claim(
+    client: TestClient, auth: Auth, world: World
+) -> None:
+    audit = world.allocate(world.cycle(), auditor="aud.soc", child_ref="MOS-545454")
+    # An auditor whose token claims qa_manager reads no more than the register allows them.
+    r = client.get(f"/v1/audits/{audit}", headers=auth("aud.mash", "qa_manager", "auditor"))
+    assert r.status_code == 403, r.text
