@@ -31,15 +31,20 @@ from services.notifier.wiring import (
     follow_notifier,
     notifier_router,
 )
-from services.platform.auth import AuthSettings
+from services.platform.auth import AuthSettings, mint_local_token
 from services.platform.logs import configure_logging
 from services.projections.wiring import mount_projections
+from services.web.app import mount_web
+from services.web.config import WebSettings
 
 log = logging.getLogger("qa_ledger.embedded")
 
 
 def create_embedded_app(
-    settings: LedgerSettings, auth: AuthSettings, clock: Callable[[], date] | None = None
+    settings: LedgerSettings,
+    auth: AuthSettings,
+    clock: Callable[[], date] | None = None,
+    web: WebSettings | None = None,
 ) -> FastAPI:
     """`clock` (default: today in London) is what day the ledger, the read models and the notifier's
     deadline rules believe it is; `make demo` passes a simulated calendar to play 8 weeks in a minute."""
@@ -63,7 +68,24 @@ def create_embedded_app(
     if clock is not None:
         projections.today = clock
     mount_notifier(app, ledger, settings, log_feed=LogFeed(read_page(ledger)))
+    mount_pages(app, auth, web or WebSettings.from_env(), ledger.today)
     return app
+
+
+def mount_pages(app: FastAPI, auth: AuthSettings, web: WebSettings, today: Callable[[], date]) -> None:
+    """The pages answer every other path. With the local dev key they offer the development sign-in
+    (a token for the chosen staff member) and follow the feed for the staff directory."""
+    if auth.local_key is None:
+        mount_web(app, web, today=today)
+        return
+
+    def mint(subject: str, roles: list[str]) -> str:
+        return mint_local_token(auth, subject, roles, ttl_seconds=web.session_hours * 3600)
+
+    def service_token() -> str:
+        return mint_local_token(auth, "web", [Role.SERVICE.value], ttl_seconds=300)
+
+    mount_web(app, web, mint=mint, service_token=service_token, today=today)
 
 
 class InProcessReceipts:
@@ -117,6 +139,7 @@ def main() -> None:
     auth = AuthSettings.from_env(settings.data_dir)
     app = create_embedded_app(settings, auth)
     log.info("QA Ledger on http://%s:%s (OpenAPI at /docs)", settings.host, settings.port)
+    print(f"\nQA Ledger is starting. Sign in at http://{settings.host}:{settings.port}/sign-in\n", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 
 

@@ -11,6 +11,7 @@ from services.ledger.application import LedgerApplication
 from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict
 from services.ledger.relay import Relay
 from services.platform.auth import AuthSettings, TokenVerifier
+from services.platform.docs import serve_docs_offline
 from services.platform.http import PrincipalDep, install_middleware
 from services.platform.operations import EVENTS_APPENDED, RELAY_LAG, install_operations
 from services.platform.problems import install_problem_handlers
@@ -49,6 +50,7 @@ def attach_ledger(app: FastAPI, ledger: LedgerApplication, auth: AuthSettings) -
     """Wire state, middleware and error handlers; used by the embedded app too."""
     app.state.ledger = ledger
     app.state.verifier = TokenVerifier(auth)
+    serve_docs_offline(app)
     install_middleware(app)
     install_problem_handlers(app, ERRORS)
     install_operations(app, {"event_store": lambda: store_ready(ledger)})
