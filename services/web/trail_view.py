@@ -159,5 +159,24 @@ def details(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         if isinstance(value, bool):
             value = "yes" if value else "no"
-        out.append((key.replace("_", " ").capitalize(), str(value)))
+        elif key.endswith("grade"):
+            value = GRADES.get(str(value), value)
+        out.append((LABELS.get(key) or key.replace("_", " ").capitalize(), str(value)))
     return out
+
+
+GRADES = {"outstanding": "Outstanding", "good": "Good", "requires_improvement": "Requires improvement",
+          "inadequate": "Inadequate"}
+LABELS = {
+    "auditor_id": "Auditor",
+    "from_auditor_id": "From auditor",
+    "child_ref": "Child's case reference",
+    "case_team": "Child's team",
+    "due_on": "Due",
+    "flagged_own_service_area": "Within the auditor's own service area (flagged)",
+    "owner_id": "Owner",
+    "recipient_id": "Told",
+    "on_time": "By the due date",
+    "service_manager_present": "Service Manager present",
+    "agrees_with_auditor": "Agrees with the auditor",
+}

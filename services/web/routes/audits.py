@@ -29,10 +29,17 @@ ACTION_AGREERS = ("team_manager", "service_manager", "head_of_service", "assista
 
 async def wait_for(api: Caller, audit_id: UUID, position: int | None) -> list[dict[str, Any]]:
     """Read-your-writes: after a command, wait (briefly) until the read models have its position."""
-    for attempt in range(40):
-        trail = await api.get("projections", f"/v1/audits/{audit_id}/trail")
+    for attempt in range(60):
+        last = attempt == 59 or position is None
+        try:
+            trail = await api.get("projections", f"/v1/audits/{audit_id}/trail")
+        except ApiProblem as problem:
+            if problem.status != 404 or last:  # a new audit is unknown until the read models have it
+                raise
+            await asyncio.sleep(0.05)
+            continue
         events: list[dict[str, Any]] = trail["events"]
-        if position is None or any(int(e["position"]) >= position for e in events) or attempt == 39:
+        if last or any(int(e["position"]) >= position for e in events):  # type: ignore[operator]
             return events
         await asyncio.sleep(0.05)
     return []
@@ -47,6 +54,44 @@ async def load(site: Any, api: Caller, audit_id: UUID, after: int | None = None)
     members = await site.directory.refresh()
     names = {k: m.display_name for k, m in members.items()}
     return {"audit": state, "timeline": timeline, "tool": tool, "names": names}
+
+
+LABELS = {
+    "practice_period_from": "Practice period: from",
+    "practice_period_to": "Practice period: to",
+    "extended_period_reason": "Reason for looking back more than 6 months",
+    "summary": "Summary",
+    "strengths": "Strengths",
+    "areas_for_development": "Areas for development",
+    "overall_grade": "Overall grade",
+    "practitioners_audited": "Practitioners audited",
+    "reason": "Reason for the amendment",
+    "held_on": "When the discussion was held",
+    "participants": "Participants",
+    "participant.auditor": "Auditor",
+    "participant.allocated_practitioner": "Allocated practitioner",
+    "participant.practitioner_manager": "Practitioner's manager",
+    "participant.service_manager": "Service Manager",
+    "notes": "What was discussed and agreed",
+    "moderated_grade": "Moderated grade",
+    "feedback": "Feedback to the auditor",
+    "co_moderator_ids": "Moderating with",
+    "source_kind": "Agreed at",
+    "owner_id": "Owner",
+    "description": "What will be done",
+    "measure_of_success": "Measure of success",
+    "due_on": "Due by",
+}
+
+
+def labels(tool: dict[str, Any]) -> dict[str, str]:
+    """Field paths as the person saw them on the form: `domain_findings.2.grade` -> "Assessment: grade"."""
+    named = dict(LABELS)
+    for i, domain in enumerate(tool["domains"]):
+        named[f"domain_findings.{i}.finding"] = f"{domain['title']}: finding"
+        named[f"domain_findings.{i}.grade"] = f"{domain['title']}: grade"
+        named[f"domain_findings.{i}"] = domain["title"]
+    return named
 
 
 def submission_fields(tool: dict[str, Any]) -> list[str]:
@@ -109,7 +154,7 @@ async def command(
             request,
             "pages/audit.html",
             422 if problem.status == 422 else problem.status,
-            errors=form_errors(problem, fields, dates=dates),
+            errors=form_errors(problem, fields, labels(context["tool"]), dates=dates),
             values=values_of(form),
             open_form=form_name,
             **context,

@@ -148,5 +148,6 @@ async def allocate(
         context = await cycle_context(site, api, cycle_id)
         return render(request, "pages/cycle.html", 422 if problem.status in (404, 422) else problem.status,
                       errors=form_errors(problem, ALLOCATION_FIELDS), values=values_of(form), **context)
-    flag = " (flagged: within the auditor's own service area)" if answer.body.get("flagged_own_service_area") else ""
-    return redirect(f"/cycles/{cycle_id}#allocate", user, f"Audit of {body['child_ref']} allocated{flag}")
+    position = answer.headers.get("Ledger-Position")
+    return redirect(f"/audits/{answer.body['id']}" + (f"?after={position}" if position else ""), user,
+                    f"Audit of {body['child_ref']} allocated")

@@ -35,7 +35,7 @@ async def search(request: Request, site: WebDep, user: UserDep, kind: str = "", 
     if kind == "cycle" and q:
         return redirect(f"/cycles/{quote(q, safe='')}")
     return render(request, "pages/inspect.html", cycles=await site.directory.all_cycles(),
-                  values={"kind": kind, "q": q})
+                  values={"kind": kind or "child", "q": q})
 
 
 @router.get("/reads")
