@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from schemas.notification_rules import RENAMED_RULES
 from schemas.vocabulary import Role
 from services.notifier.adapters.store import Delivery
 from services.notifier.application import Notifier
@@ -102,7 +103,10 @@ def list_notifications(
     who: PrincipalDep,
     app: NotifierDep,
     recipient: Annotated[str | None, Query(description="staff handle of the recipient")] = None,
-    rule: Annotated[str | None, Query(description=f"one of: {', '.join(RULES)}")] = None,
+    rule: Annotated[
+        str | None,
+        Query(description=f"one of: {', '.join(RULES)} (or a renamed rule's old id: {', '.join(RENAMED_RULES)})"),
+    ] = None,
     status: Annotated[Literal["pending", "sent", "dead"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> NotificationList:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 from uuid import UUID, uuid5
 
+from schemas import notification_rules as rules
 from schemas.vocabulary import Grade, Role
 
 MESSAGE_NAMESPACE = UUID("6f1d1c3e-2b7a-5c55-9a51-1f4b2f0c9e77")
@@ -17,28 +19,18 @@ def message_id(cause_event_id: UUID, rule: str, recipient_id: str) -> UUID:
     return uuid5(MESSAGE_NAMESPACE, f"{cause_event_id}|{rule}|{recipient_id}")
 
 
-# Rule names are a contract: receipts carry them and the projections count escalations by prefix.
-AUDIT_ALLOCATED = "audit.allocated"
-AUDIT_OVERDUE = "audit.overdue"
-AUDIT_INADEQUATE_INVITE_SM = "audit.inadequate.invite_service_manager"
-AUDIT_INADEQUATE_ESCALATE = "audit.inadequate.escalate"
-AUDIT_GOOD_SHARE = "audit.good.share"
-MODERATION_BELOW_FLOOR = "moderation.coverage_below_floor"
-ACTION_DUE_SOON = "action.due_soon"
-ACTION_OVERDUE = "action.overdue"
-RCD_MISSING = "rcd.missing"
-
-RULES = (
-    AUDIT_ALLOCATED,
-    AUDIT_OVERDUE,
-    AUDIT_INADEQUATE_INVITE_SM,
-    AUDIT_INADEQUATE_ESCALATE,
-    AUDIT_GOOD_SHARE,
-    MODERATION_BELOW_FLOOR,
-    ACTION_DUE_SOON,
-    ACTION_OVERDUE,
-    RCD_MISSING,
-)
+# Rule names are a contract (receipts carry them), so they live in `schemas.notification_rules`.
+AUDIT_ALLOCATED = rules.AUDIT_ALLOCATED
+AUDIT_OVERDUE = rules.AUDIT_OVERDUE
+AUDIT_INADEQUATE_INVITE_SM = rules.INVITE_SERVICE_MANAGER
+AUDIT_INADEQUATE_SENT_TO_AD_AND_HOS = rules.SENT_TO_AD_AND_HOS
+AUDIT_GOOD_SHARE = rules.GOOD_AUDIT_SHARED
+MODERATION_BELOW_FLOOR = rules.MODERATION_BELOW_FLOOR
+ACTION_DUE_SOON = rules.ACTION_DUE_SOON
+ACTION_OVERDUE = rules.ACTION_OVERDUE
+RCD_MISSING = rules.RCD_MISSING
+RCD_OVERDUE = rules.RCD_OVERDUE
+RULES = rules.RULES
 
 ACTION_DUE_SOON_DAYS = 7
 RCD_EXPECTED_WITHIN_DAYS = 7
@@ -89,14 +81,20 @@ class AuditCase:
     allocated_event_id: UUID
     submitted_on: date | None = None
     submitted_event_id: UUID | None = None
-    grade: str | None = None
+    grade: str | None = None  # the auditor's latest
     rcd_logged: bool = False
     moderated: bool = False
     withdrawn: bool = False
+    moderated_grade: str | None = None
+
+    @property
+    def effective_grade(self) -> str | None:
+        """SPEC 7: the moderator's grade when moderated, else the auditor's latest."""
+        return self.moderated_grade or self.grade
 
     @property
     def inadequate(self) -> bool:
-        return self.grade == Grade.INADEQUATE.value
+        return self.effective_grade == Grade.INADEQUATE.value
 
 
 @dataclass(frozen=True)
@@ -155,8 +153,12 @@ class Directory(Protocol):
 
     def cycle(self, cycle_id: UUID) -> Cycle | None: ...
 
+    def told(self, subject_id: str, rule: str, recipient_id: str) -> bool:
+        """Whether this person was already told under this rule about this audit (or action, cycle)."""
+        ...
 
-def unique_active(people: list[StaffMember | None]) -> list[StaffMember]:
+
+def unique_active(people: Sequence[StaffMember | None]) -> list[StaffMember]:
     """Drop leavers, unknowns and duplicates (one person can hold two of the roles told)."""
     seen: dict[str, StaffMember] = {}
     for person in people:

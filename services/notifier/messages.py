@@ -71,34 +71,43 @@ def audit_overdue(person: StaffMember, audit: AuditCase, auditor: StaffMember | 
     return subject, body
 
 
-def inadequate_invitation(person: StaffMember, audit: AuditCase) -> tuple[str, str]:
+def graded_how(grade: str, by_moderation: bool) -> str:
+    return f"moderated to {grade} by the QA Manager or PSW" if by_moderation else f"graded {grade} by the auditor"
+
+
+def inadequate_invitation(person: StaffMember, audit: AuditCase, by_moderation: bool) -> tuple[str, str]:
     subject = f"Inadequate audit: you are invited to the reflective case discussion for case {audit.child_ref}"
-    body = (
-        f"{greeting(person)}The audit of {case_line(audit)} has been graded inadequate.\n"
-        "As Service Manager you must be invited to the reflective case discussion, and it is you who "
+    already = (
+        "A reflective case discussion has already been logged for this audit: please make sure its agreed "
+        "actions answer the inadequate grade.\n"
+        if audit.rcd_logged
+        else "As Service Manager you must be invited to the reflective case discussion, and it is you who "
         "logs the discussion and the agreed actions in the case record.\n"
-        f"Audit reference: {audit.audit_id}{SIGN_OFF}"
+    )
+    body = (
+        f"{greeting(person)}The audit of {case_line(audit)} has been {graded_how('inadequate', by_moderation)}.\n"
+        f"{already}Audit reference: {audit.audit_id}{SIGN_OFF}"
     )
     return subject, body
 
 
-def inadequate_escalation(person: StaffMember, audit: AuditCase) -> tuple[str, str]:
+def inadequate_sent_to_ad_and_hos(person: StaffMember, audit: AuditCase, by_moderation: bool) -> tuple[str, str]:
     subject = f"Inadequate audit for your attention: case {audit.child_ref}"
     body = (
-        f"{greeting(person)}The audit of {case_line(audit)} has been graded inadequate and is sent "
-        "to the Assistant Director and the Head of Service, as the guidance requires for every "
-        "inadequate audit.\n"
+        f"{greeting(person)}The audit of {case_line(audit)} has been {graded_how('inadequate', by_moderation)} "
+        "and is sent to the Assistant Director and the Head of Service, as the guidance requires for every "
+        "inadequate audit, so that any immediate actions are followed up.\n"
         f"Audit reference: {audit.audit_id}{SIGN_OFF}"
     )
     return subject, body
 
 
-def good_audit_shared(person: StaffMember, audit: AuditCase, grade: str) -> tuple[str, str]:
+def good_audit_shared(person: StaffMember, audit: AuditCase, grade: str, by_moderation: bool) -> tuple[str, str]:
     subject = f"{grade.capitalize()} audit shared: case {audit.child_ref}"
     body = (
-        f"{greeting(person)}The audit of {case_line(audit)} has been graded {grade}. It is shared "
-        "with the Assistant Director, the Head of Service and the Service Manager so good practice "
-        "can be recognised and learned from.\n"
+        f"{greeting(person)}The audit of {case_line(audit)} has been {graded_how(grade, by_moderation)}. "
+        "It is shared with the Assistant Director, the Head of Service and the Service Manager so good "
+        "practice can be recognised and learned from.\n"
         f"Audit reference: {audit.audit_id}{SIGN_OFF}"
     )
     return subject, body

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from schemas import events as e
+from schemas.notification_rules import canonical_rule
 from services.notifier.domain import ActionItem, AuditCase, Cycle, StaffMember, message_id
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def discussion_held(tx: NotifierTransaction, env: EventEnvelope, p: e.Reflective
 
 
 def audit_moderated(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditModerated) -> None:
-    tx.update_audit(env.aggregateid, moderated=1)
+    tx.update_audit(env.aggregateid, moderated=1, moderated_grade=p.moderated_grade.value)
 
 
 def audit_withdrawn(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditWithdrawn) -> None:
@@ -140,7 +141,9 @@ def action_closed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionComple
 def receipt_read_back(tx: NotifierTransaction, env: EventEnvelope, p: e.NotificationDelivered) -> None:
     # On a replay into an empty store (a lost or rebuilt outbox), the ledger's receipts are what
     # stop the notifier from telling people a second time.
-    tx.note_receipt(message_id(p.cause_event_id, p.rule, p.recipient_id), p.channel.value, p.delivered_at)
+    # A receipt under a rule's old id settles the message the rule now queues under its new id.
+    rule = canonical_rule(p.rule)
+    tx.note_receipt(message_id(p.cause_event_id, rule, p.recipient_id), p.channel.value, p.delivered_at)
 
 
 PROJECTORS: dict[str, Projector] = {

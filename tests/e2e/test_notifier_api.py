@@ -82,6 +82,15 @@ def test_the_qa_manager_sees_every_notification_and_can_filter(system, auth: Aut
         ("hos.soc", "email", "sent"),
     }
     assert all(i["cause_event_type"] == "AuditGraded" and "MOS-100001" in i["subject_line"] for i in escalations)
+    # `audit.inadequate.escalate` is the rule's old id: the new one finds the same messages.
+    assert (
+        escalations
+        == client.get(
+            "/v1/notifications",
+            params={"rule": "audit.inadequate.send_to_ad_and_hos", "status": "sent"},
+            headers=auth("qa.manager", "qa_manager"),
+        ).json()["items"]
+    )
 
 
 def test_an_inspector_sees_all_and_a_member_of_staff_only_their_own(system, auth: Auth) -> None:  # type: ignore[no-untyped-def]

@@ -284,6 +284,51 @@ class TestReflectiveDiscussion:
         refused(world, StateConflict, "already been logged", world.discuss, audit_id)
 
 
+class TestEffectiveGrade:
+    """SPEC 7: the moderator's grade, when there is one, is the audit's grade for every rule."""
+
+    def test_moderated_to_inadequate_the_service_manager_logs_the_discussion(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        audit_id = world.allocate(cycle)
+        world.submit(audit_id, grade="requires_improvement")
+        world.moderate(audit_id, grade="inadequate")
+        refused(world, NotPermitted, "Service Manager", world.discuss, audit_id, "tm.cic1", with_service_manager=True)
+        world.discuss(audit_id, "sm.soc", with_service_manager=True)
+        data = world.ledger.read_stream(world.qa, audit_id)[-1].data
+        assert data["logged_by_capacity"] == "service_manager"
+
+    def test_moderated_up_from_inadequate_the_team_manager_logs_it(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        audit_id = world.allocate(cycle)
+        world.submit(audit_id, grade="inadequate")
+        world.moderate(audit_id, grade="requires_improvement")
+        refused(world, NotPermitted, "Team Manager", world.discuss, audit_id, "sm.soc", with_service_manager=True)
+        world.discuss(audit_id, "tm.cic1")
+
+    def test_the_answer_names_the_auditors_the_moderators_and_the_effective_grade(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        audit_id = world.allocate(cycle)
+        world.submit(audit_id, grade="good")
+        amended = world.ledger.amend_audit(
+            actor("aud.mash"), audit_id, c.AmendAudit(reason="Regraded", overall_grade="outstanding"), NO_KEY
+        )
+        assert amended.body["effective_grade"] == "outstanding"  # the auditor's latest, amendments included
+        moderated = world.ledger.moderate_audit(
+            world.qa,
+            audit_id,
+            c.ModerateAudit(moderated_grade="requires_improvement", feedback="Not evidenced"),
+            NO_KEY,
+        )
+        body = moderated.body
+        assert (body["auditor_grade"], body["moderated_grade"], body["effective_grade"]) == (
+            "outstanding",
+            "requires_improvement",
+            "requires_improvement",
+        )
+        # A later correction by the auditor does not override the moderator's grade.
+        again = world.ledger.amend_audit(
+            actor("aud.mash"), audit_id, c.AmendAudit(reason="Typo", overall_grade="good"), NO_KEY
+        )
+        assert again.body["auditor_grade"] == "good" and again.body["effective_grade"] == "requires_improvement"
+
+
 class TestModeration:
     def test_only_qa_manager_or_psw_moderate(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)

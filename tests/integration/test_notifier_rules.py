@@ -14,10 +14,12 @@ from uuid import UUID
 
 import pytest
 
+from schemas.notification_rules import SENT_TO_AD_AND_HOS
+from schemas.vocabulary import Role
 from services.feed.follower import Follower
 from services.feed.log import LogFeed
 from services.ledger import commands as c
-from services.ledger.application import LedgerApplication
+from services.ledger.application import Actor, LedgerApplication
 from services.notifier.adapters.channels import SmtpChannel
 from services.notifier.application import DispatchReport, Notifier, RetryPolicy
 from services.notifier.ports import Channel, ReceiptSink
@@ -165,7 +167,7 @@ class TestAuditGraded:
 
         harness.mails(4)  # allocation + invitation + two escalations
         assert harness.told("audit.inadequate.invite_service_manager") == {"sm.soc"}
-        assert harness.told("audit.inadequate.escalate") == {"ad.one", "hos.soc"}  # the case's area, not MASH
+        assert harness.told(SENT_TO_AD_AND_HOS) == {"ad.one", "hos.soc"}  # the case's area, not MASH
         [invite] = harness.inbox.to("sm.soc@example.gov.uk")
         assert "case MOS-200002" in invite.subject
         assert "it is you who logs the discussion" in invite.text
@@ -178,7 +180,7 @@ class TestAuditGraded:
         harness.mails(4)
         assert harness.told("audit.good.share") == {"ad.one", "hos.soc", "sm.soc"}
         assert all(grade in m.text for m in harness.inbox.to("ad.one@example.gov.uk"))
-        assert not harness.told("audit.inadequate.escalate")
+        assert not harness.told(SENT_TO_AD_AND_HOS)
 
     def test_requires_improvement_tells_nobody_beyond_the_allocation(self, harness: Harness) -> None:
         graded_audit(harness, "requires_improvement")
@@ -220,6 +222,89 @@ class TestAuditGraded:
         }
         assert invited == {("sm.soc", "MOS-200021"), ("tm.cic1", "MOS-200022")}
         assert first != second
+
+
+class TestEffectiveGrade:
+    """SPEC 7: the moderator's grade, when there is one, decides the rules; none fires twice."""
+
+    def test_moderated_to_inadequate_invites_the_sm_and_goes_to_the_ad_and_hos(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "requires_improvement", child_ref="MOS-210001")
+        harness.clock.today = MONDAY + timedelta(days=15)
+        harness.world.moderate(audit_id, grade="inadequate")
+        harness.sync()
+
+        assert harness.told("audit.inadequate.invite_service_manager") == {"sm.soc"}
+        assert harness.told(SENT_TO_AD_AND_HOS) == {"ad.one", "hos.soc"}
+        [to_ad] = harness.inbox.to("ad.one@example.gov.uk")
+        assert "moderated to inadequate" in to_ad.text and "MOS-210001" in to_ad.subject
+        with harness.notifier.store.transaction() as tx:
+            causes = {d.cause_event_type for d in tx.deliveries(rule=SENT_TO_AD_AND_HOS)}
+        assert causes == {"AuditModerated"}
+
+    def test_moderated_to_good_is_shared(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "requires_improvement")
+        harness.world.moderate(audit_id, grade="good")
+        harness.sync()
+        assert harness.told("audit.good.share") == {"ad.one", "hos.soc", "sm.soc"}
+
+    @pytest.mark.parametrize("grade", ["inadequate", "good"])
+    def test_when_the_moderator_agrees_nobody_is_told_twice(self, harness: Harness, grade: str) -> None:
+        audit_id = graded_audit(harness, grade)
+        harness.sync()
+        told_before = len(harness.mails())
+        harness.world.moderate(audit_id, grade=grade)
+        harness.sync()
+        assert len(harness.mails()) == told_before
+
+    def test_moderated_from_good_to_outstanding_tells_nobody_again(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "good")
+        harness.world.moderate(audit_id, grade="outstanding")
+        harness.sync()
+        assert harness.count("audit.good.share") == 3
+
+    def test_an_audit_regraded_back_to_inadequate_is_not_sent_again(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "inadequate")
+        auditor = actor("aud.mash")
+        for grade in ("requires_improvement", "inadequate"):
+            harness.ledger.amend_audit(auditor, audit_id, c.AmendAudit(reason="Regraded", overall_grade=grade), NO_KEY)
+        harness.sync()
+        assert harness.count(SENT_TO_AD_AND_HOS) == 2 and harness.count("audit.inadequate.invite_service_manager") == 1
+
+    def test_the_auditors_regrade_after_moderation_tells_nobody(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "good")
+        harness.world.moderate(audit_id, grade="requires_improvement")
+        harness.ledger.amend_audit(
+            actor("aud.mash"), audit_id, c.AmendAudit(reason="Second look", overall_grade="inadequate"), NO_KEY
+        )
+        harness.sync()
+        assert harness.told(SENT_TO_AD_AND_HOS) == set()
+
+    def test_the_missing_discussion_of_an_audit_moderated_to_inadequate_goes_to_the_sm(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "good")
+        harness.world.moderate(audit_id, grade="inadequate")
+        harness.on_day(MONDAY + timedelta(days=3 + 7))
+        assert harness.told("rcd.missing") == {"sm.soc"}
+
+    def test_receipts_under_the_old_rule_name_still_stop_a_resend(self, harness: Harness) -> None:
+        # A ledger written by an earlier notifier holds receipts named `audit.inadequate.escalate`.
+        audit_id = graded_audit(harness, "inadequate")
+        graded = next(e for e in harness.ledger.read_stream(harness.world.qa, audit_id) if e.type == "AuditGraded")
+        for recipient in ("ad.one", "hos.soc"):
+            harness.ledger.record_notification_delivered(
+                Actor(id="notifier", roles=frozenset({Role.SERVICE})),
+                c.RecordNotificationDelivered(
+                    cause_event_id=graded.id,
+                    cause_event_type="AuditGraded",
+                    rule="audit.inadequate.escalate",
+                    recipient_id=recipient,
+                    channel="email",
+                    subject_line="Inadequate audit for your attention",
+                ),
+                NO_KEY,
+            )
+        harness.sync()
+        assert harness.told(SENT_TO_AD_AND_HOS) == set()
+        assert harness.told("audit.inadequate.invite_service_manager") == {"sm.soc"}
 
 
 class TestOverdueAudit:
@@ -367,3 +452,23 @@ class TestMissingReflectiveDiscussion:
         harness.world.discuss(audit_id)
         harness.on_day(MONDAY + timedelta(days=3 + 8))
         assert harness.told("rcd.missing") == set()
+
+
+def test_a_store_made_by_an_earlier_version_gains_the_new_columns(notifier_url: str) -> None:
+    from services.notifier.adapters.database import Database
+    from services.notifier.adapters.store import ADDED_COLUMNS, NotifierStore
+
+    database = Database(notifier_url)
+    with database.transaction() as session:  # notifier_audits as the first release created it
+        session.execute(
+            "CREATE TABLE notifier_audits (audit_id TEXT PRIMARY KEY, cycle_id TEXT, auditor_id TEXT NOT NULL, "
+            "auditor_service_area TEXT NOT NULL, child_ref TEXT NOT NULL, case_team TEXT NOT NULL, "
+            "case_service_area TEXT NOT NULL, tool TEXT NOT NULL, due_on TEXT NOT NULL, "
+            "allocated_event_id TEXT NOT NULL, submitted_on TEXT, submitted_event_id TEXT, grade TEXT, "
+            "rcd_logged INTEGER NOT NULL DEFAULT 0, moderated INTEGER NOT NULL DEFAULT 0, "
+            "withdrawn INTEGER NOT NULL DEFAULT 0)"
+        )
+    store = NotifierStore(database)
+    with store.transaction() as tx:
+        assert set(ADDED_COLUMNS["notifier_audits"]) <= tx.db.columns("notifier_audits")
+    NotifierStore(database).close()  # starting again adds nothing twice

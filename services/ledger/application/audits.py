@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from schemas.audit_tools import UnknownToolVersion, load_tool
-from schemas.vocabulary import AuditTool, ParticipantCapacity, Role, ServiceArea
+from schemas.vocabulary import AuditTool, Grade, ParticipantCapacity, Role, ServiceArea
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import Audit, AuditCycle, Programme, StaffMember
 from services.ledger.domain.audit import Placement
@@ -223,7 +223,13 @@ class AuditUseCases(LedgerCore):
             "auditor_id": audit.auditor_id,
             "child_ref": audit.child_ref,
             "due_on": audit.due_on.isoformat(),
-            "overall_grade": audit.overall_grade.value if audit.overall_grade else None,
+            "auditor_grade": grade_value(audit.overall_grade),
+            "moderated_grade": grade_value(audit.moderated_grade),
+            "effective_grade": grade_value(audit.effective_grade),
             "reflective_discussion_logged": audit.discussion_logged,
             "moderated": audit.moderated,
         }
+
+
+def grade_value(grade: Grade | None) -> str | None:
+    return grade.value if grade else None

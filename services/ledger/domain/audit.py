@@ -105,7 +105,8 @@ class Audit(LedgerAggregate):
         self.cycle_id = cycle_id
         self.due_on = due_on
         self.status = ALLOCATED
-        self.overall_grade: Grade | None = None
+        self.overall_grade: Grade | None = None  # the auditor's latest, amendments included
+        self.moderated_grade: Grade | None = None
         self.discussion_logged = False
         self.moderated = False
 
@@ -280,8 +281,13 @@ class Audit(LedgerAggregate):
     # --- reflective case discussion --------------------------------------------------------------
 
     @property
+    def effective_grade(self) -> Grade | None:
+        """SPEC 7: the moderator's grade when moderated, else the auditor's latest. Every rule uses it."""
+        return self.moderated_grade or self.overall_grade
+
+    @property
     def is_inadequate(self) -> bool:
-        return self.overall_grade == Grade.INADEQUATE
+        return self.effective_grade == Grade.INADEQUATE
 
     def required_logger(self) -> ParticipantCapacity:
         """Who logs the RCD: the Service Manager when the overall grade is inadequate."""
@@ -367,6 +373,7 @@ class Audit(LedgerAggregate):
         feedback: str,
     ) -> None:
         self.moderated = True
+        self.moderated_grade = Grade(moderated_grade)
 
     def withdraw(self, *, reason: str) -> None:
         self.check_not_withdrawn()

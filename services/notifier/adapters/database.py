@@ -39,6 +39,11 @@ class Session:
         self._cursor.execute(self._sql(sql), tuple(params))
         return [tuple(r) for r in self._cursor.fetchall()]
 
+    def columns(self, table: str) -> set[str]:
+        """The column names a table has now (to add the ones a newer version needs)."""
+        self._cursor.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+        return {d[0] for d in self._cursor.description}
+
     @property
     def for_update(self) -> str:
         """Row lock for PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers."""

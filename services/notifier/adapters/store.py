@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from schemas.notification_rules import canonical_rule, ids_of
 from schemas.vocabulary import Role
 from services.notifier.adapters.database import Database, Row, Session
 from services.notifier.deadlines import Deadline
@@ -45,7 +46,7 @@ SCHEMA = (
         child_ref TEXT NOT NULL, case_team TEXT NOT NULL, case_service_area TEXT NOT NULL, tool TEXT NOT NULL,
         due_on TEXT NOT NULL, allocated_event_id TEXT NOT NULL, submitted_on TEXT, submitted_event_id TEXT,
         grade TEXT, rcd_logged INTEGER NOT NULL DEFAULT 0, moderated INTEGER NOT NULL DEFAULT 0,
-        withdrawn INTEGER NOT NULL DEFAULT 0)""",
+        withdrawn INTEGER NOT NULL DEFAULT 0, moderated_grade TEXT)""",
     """CREATE TABLE IF NOT EXISTS notifier_actions (
         action_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, source_kind TEXT NOT NULL,
         agreed_on TEXT NOT NULL,
@@ -71,7 +72,12 @@ SCHEMA = (
         PRIMARY KEY (message_id, channel))""",
     "CREATE INDEX IF NOT EXISTS notifier_deliveries_due ON notifier_deliveries (status, next_attempt_at)",
     "CREATE INDEX IF NOT EXISTS notifier_messages_recipient ON notifier_messages (recipient_id, created_at)",
+    "CREATE INDEX IF NOT EXISTS notifier_messages_subject ON notifier_messages (subject_id, rule, recipient_id)",
 )
+# Columns added since a table was first created: a store made by an earlier version gains them on start.
+ADDED_COLUMNS: dict[str, dict[str, str]] = {
+    "notifier_audits": {"moderated_grade": "TEXT"},
+}
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 DELIVERY_STATUSES = (PENDING, SENT, DEAD)
@@ -129,7 +135,7 @@ STAFF_COLUMNS = "s.staff_id, s.display_name, s.email, s.team, s.service_area, s.
 AUDIT_COLUMNS = (
     "audit_id, cycle_id, auditor_id, auditor_service_area, child_ref, case_team, case_service_area, "
     "tool, due_on, "
-    "allocated_event_id, submitted_on, submitted_event_id, grade, rcd_logged, moderated, withdrawn"
+    "allocated_event_id, submitted_on, submitted_event_id, grade, rcd_logged, moderated, withdrawn, moderated_grade"
 )
 ACTION_COLUMNS = (
     "action_id, owner_id, source_kind, agreed_on, child_ref, due_on, due_set_by_event_id, "
@@ -232,6 +238,7 @@ class NotifierTransaction:
             int(audit.rcd_logged),
             int(audit.moderated),
             int(audit.withdrawn),
+            audit.moderated_grade,
         )
         columns = AUDIT_COLUMNS.split(", ")
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
@@ -315,6 +322,15 @@ class NotifierTransaction:
     def cycle(self, cycle_id: UUID) -> Cycle | None:
         row = self.db.one(f"SELECT {CYCLE_COLUMNS} FROM notifier_cycles WHERE cycle_id = ?", (str(cycle_id),))
         return _cycle(row) if row else None
+
+    def told(self, subject_id: str, rule: str, recipient_id: str) -> bool:
+        ids = ids_of(rule)
+        row = self.db.one(
+            "SELECT 1 FROM notifier_messages WHERE subject_id = ? AND recipient_id = ? "
+            f"AND rule IN ({', '.join('?' * len(ids))}) LIMIT 1",
+            (subject_id, recipient_id, *ids),
+        )
+        return row is not None
 
     def action(self, action_id: UUID) -> ActionItem | None:
         row = self.db.one(f"SELECT {ACTION_COLUMNS} FROM notifier_actions WHERE action_id = ?", (str(action_id),))
@@ -509,10 +525,14 @@ class NotifierTransaction:
     ) -> list[Delivery]:
         sql = f"SELECT {DELIVERY_COLUMNS}{DELIVERY_FROM} WHERE 1 = 1"
         params: list[Any] = []
-        for column, value in (("m.recipient_id", recipient_id), ("m.rule", rule), ("d.status", status)):
+        for column, value in (("m.recipient_id", recipient_id), ("d.status", status)):
             if value is not None:
                 sql += f" AND {column} = ?"
                 params.append(value)
+        if rule is not None:  # a rule's old id finds what it sent under either id
+            ids = ids_of(canonical_rule(rule))
+            sql += f" AND m.rule IN ({', '.join('?' * len(ids))})"
+            params.extend(ids)
         sql += " ORDER BY m.created_at DESC, m.message_id, d.channel LIMIT ?"
         return [_delivery(r) for r in self.db.all(sql, [*params, limit])]
 
@@ -546,6 +566,7 @@ def _audit(row: Row) -> AuditCase:
         rcd,
         moderated,
         withdrawn,
+        moderated_grade,
     ) = row
     return AuditCase(
         UUID(audit_id),
@@ -564,6 +585,7 @@ def _audit(row: Row) -> AuditCase:
         bool(rcd),
         bool(moderated),
         bool(withdrawn),
+        moderated_grade,
     )
 
 
@@ -601,6 +623,11 @@ class NotifierStore:
         with self.database.transaction() as session:
             for statement in SCHEMA:
                 session.execute(statement)
+            for table, added in ADDED_COLUMNS.items():
+                present = session.columns(table)
+                for column, kind in added.items():
+                    if column not in present:
+                        session.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             # The position row exists from the start, so `apply` can always lock it (FOR UPDATE).
             session.execute(
                 "INSERT INTO notifier_position (consumer, position) VALUES (?, 0) ON CONFLICT DO NOTHING",

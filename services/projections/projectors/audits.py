@@ -8,16 +8,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from schemas.notification_rules import SENT_TO_AD_AND_HOS, canonical_rule
 from services.projections.projectors.base import Handler, Projector, flag, iso, london_date
 
 if TYPE_CHECKING:
     from schemas import events as e
     from schemas.envelope import EventEnvelope
     from services.projections.store import Tx
-
-# The notifier's rule for sending an inadequate audit to the AD and HoS (`audit.inadequate.escalate`); its
-# other inadequate rule, inviting the Service Manager to the RCD, is not an escalation.
-ESCALATION_RULE_PREFIX = "audit.inadequate.escalate"
 
 
 class AuditsProjector(Projector):
@@ -219,7 +216,9 @@ class AuditsProjector(Projector):
 
     def notification_delivered(self, tx: Tx, _: EventEnvelope, p: e.NotificationDelivered) -> None:
         """An inadequate audit counts as escalated once the notifier has told the AD and HoS about it."""
-        if p.cause_event_type != "AuditGraded" or not p.rule.startswith(ESCALATION_RULE_PREFIX):
+        # The notifier's rule for sending an inadequate audit to the AD and HoS, under its old id too;
+        # its other inadequate rule, inviting the Service Manager to the RCD, is not that.
+        if p.cause_event_type != "AuditGraded" or canonical_rule(p.rule) != SENT_TO_AD_AND_HOS:
             return
         graded = tx.one("SELECT audit_id FROM proj_graded_events WHERE event_id = ?", (str(p.cause_event_id),))
         if graded is not None:
