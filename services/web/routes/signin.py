@@ -3,9 +3,11 @@ OpenID Connect authorization code with PKCE against the API's issuer in producti
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
+import httpx
 import jwt
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -108,7 +110,7 @@ async def metadata(site: Web) -> dict[str, Any]:
     assert site.settings.oidc is not None
     cached: dict[str, Any] | None = getattr(site, "_oidc_metadata", None)
     if cached is None:
-        async with AsyncOAuth2Client() as http:
+        async with httpx.AsyncClient(timeout=10) as http:
             response = await http.get(site.settings.oidc.discovery_url)
             response.raise_for_status()
             cached = response.json()
@@ -162,7 +164,8 @@ async def oidc_callback(
         token = await client.fetch_token(
             meta["token_endpoint"], code=code, code_verifier=pending["verifier"], grant_type="authorization_code"
         )
-    identity = verify_id_token(site, meta, str(token.get("id_token", "")), pending["nonce"])
+    # PyJWKClient fetches the issuer's keys with blocking I/O: keep it off the event loop.
+    identity = await asyncio.to_thread(verify_id_token, site, meta, str(token.get("id_token", "")), pending["nonce"])
     access = str(token["access_token"])
     claims = jwt.decode(access, options={"verify_signature": False})  # the APIs verify it on every call
     roles = tuple(str(r) for r in claims.get("roles", []))
