@@ -31,7 +31,7 @@ from services.notifier.wiring import (
     follow_notifier,
     notifier_router,
 )
-from services.platform.auth import AuthSettings, mint_local_token
+from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
 from services.projections.wiring import mount_projections
 from services.web.app import mount_web
@@ -68,24 +68,9 @@ def create_embedded_app(
     if clock is not None:
         projections.today = clock
     mount_notifier(app, ledger, settings, log_feed=LogFeed(read_page(ledger)))
-    mount_pages(app, auth, web or WebSettings.from_env(), ledger.today)
+    # The pages answer every other path; with the local dev key they offer the development sign-in.
+    mount_web(app, web or WebSettings.from_env(), auth, ledger.today)
     return app
-
-
-def mount_pages(app: FastAPI, auth: AuthSettings, web: WebSettings, today: Callable[[], date]) -> None:
-    """The pages answer every other path. With the local dev key they offer the development sign-in
-    (a token for the chosen staff member) and follow the feed for the staff directory."""
-    if auth.local_key is None:
-        mount_web(app, web, today=today)
-        return
-
-    def mint(subject: str, roles: list[str]) -> str:
-        return mint_local_token(auth, subject, roles, ttl_seconds=web.session_hours * 3600)
-
-    def service_token() -> str:
-        return mint_local_token(auth, "web", [Role.SERVICE.value], ttl_seconds=300)
-
-    mount_web(app, web, mint=mint, service_token=service_token, today=today)
 
 
 class InProcessReceipts:

@@ -20,7 +20,9 @@ ASSETS = "/docs-assets"
 def serve_docs_offline(app: FastAPI) -> None:
     """Replace FastAPI's CDN-loading `/docs` and `/redoc` pages with local ones."""
     app.router.routes[:] = [
-        r for r in app.router.routes if not (isinstance(r, Route) and r.path in ("/docs", "/redoc", "/docs/oauth2-redirect"))
+        r
+        for r in app.router.routes
+        if not (isinstance(r, Route) and r.path in ("/docs", "/redoc", "/docs/oauth2-redirect"))
     ]
     static = resources.files("fastapi_offline") / "static"
     app.mount(ASSETS, StaticFiles(directory=str(static)), name="docs-assets")
@@ -31,7 +33,7 @@ def serve_docs_offline(app: FastAPI) -> None:
     def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=openapi_url,
-            title=f"{title} – API reference",
+            title=f"{title}: API reference",
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS}/favicon.png",
@@ -41,7 +43,7 @@ def serve_docs_offline(app: FastAPI) -> None:
     def redoc() -> HTMLResponse:
         return get_redoc_html(
             openapi_url=openapi_url,
-            title=f"{title} – API reference",
+            title=f"{title}: API reference",
             redoc_js_url=f"{ASSETS}/redoc.standalone.js",
             redoc_favicon_url=f"{ASSETS}/favicon.png",
             with_google_fonts=False,

@@ -7,6 +7,7 @@ ledger's own use cases, and every refusal comes back as the API's problem detail
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -132,3 +133,16 @@ class Caller:
         if response.status_code >= 400:
             raise ApiProblem.of(response)
         return Answer(response.status_code, response.json(), response.headers)
+
+
+async def read_after(api: Caller, service: Service, path: str, after: int | None, **params: Any) -> Any:
+    """Read-your-writes after a command at ledger position `after`: a subject the read models have
+    not met yet answers 404 for a moment, so wait (at most a few seconds) before believing it."""
+    for attempt in range(60):
+        try:
+            return await api.get(service, path, **params)
+        except ApiProblem as problem:
+            if problem.status != 404 or after is None or attempt == 59:
+                raise
+            await asyncio.sleep(0.05)
+    raise AssertionError("unreachable")

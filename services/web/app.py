@@ -7,6 +7,7 @@ Distributed (`python -m services.web`): its own process, calling the APIs over H
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from schemas.vocabulary import Role
+from services.platform.auth import AuthSettings, mint_local_token
 from services.platform.http import install_middleware
 from services.web import pages
 from services.web.api import ApiProblem, Apis
@@ -61,44 +64,99 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRefused)
     def _csrf(request: Request, exc: CsrfRefused) -> Response:
-        return render(request, "pages/error.html", 403, title="This form has expired",
-                      message="Go back, reload the page and try again.")
+        return render(
+            request,
+            "pages/error.html",
+            403,
+            title="This form has expired",
+            message="Go back, reload the page and try again.",
+        )
 
     @app.exception_handler(NotAllowedHere)
     def _not_allowed(request: Request, exc: NotAllowedHere) -> Response:
-        return render(request, "pages/error.html", 403, title="You cannot see this page",
-                      message="Your roles in the staff register do not include this part of the service.")
+        return render(
+            request,
+            "pages/error.html",
+            403,
+            title="You cannot see this page",
+            message="Your roles in the staff register do not include this part of the service.",
+        )
 
     @app.exception_handler(ApiProblem)
     def _problem(request: Request, exc: ApiProblem) -> Response:
         if exc.status == 401:
             return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
         titles = {403: "You cannot see this page", 404: "Page not found"}
-        return render(request, "pages/error.html", exc.status if exc.status < 500 else 502,
-                      title=titles.get(exc.status, "Sorry, there is a problem with the service"), message=exc.detail)
+        return render(
+            request,
+            "pages/error.html",
+            exc.status if exc.status < 500 else 502,
+            title=titles.get(exc.status, "Sorry, there is a problem with the service"),
+            message=exc.detail,
+        )
 
     @app.exception_handler(404)
     def _not_found(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/v1/"):  # an API path nobody serves: answer as the APIs do
-            return JSONResponse({"type": "about:blank", "title": "Not found", "status": 404,
-                                 "detail": f"no route {request.url.path}"}, status_code=404,
-                                media_type="application/problem+json")
-        return render(request, "pages/error.html", 404, title="Page not found",
-                      message="If you typed the web address, check it is correct.")
+            return JSONResponse(
+                {"type": "about:blank", "title": "Not found", "status": 404, "detail": f"no route {request.url.path}"},
+                status_code=404,
+                media_type="application/problem+json",
+            )
+        return render(
+            request,
+            "pages/error.html",
+            404,
+            title="Page not found",
+            message="If you typed the web address, check it is correct.",
+        )
 
 
-def mount_web(app: FastAPI, settings: WebSettings, **kwargs: object) -> FastAPI:
+@dataclass(frozen=True)
+class DevTokens:
+    """With the local development key: tokens for the development sign-in and the staff directory."""
+
+    mint: Callable[[str, list[str]], str] | None = None
+    service_token: Callable[[], str] | None = None
+
+    @classmethod
+    def of(cls, auth: AuthSettings, settings: WebSettings) -> DevTokens:
+        if auth.local_key is None:
+            return cls()
+
+        def mint(subject: str, roles: list[str]) -> str:
+            return mint_local_token(auth, subject, roles, ttl_seconds=settings.session_hours * 3600)
+
+        def service_token() -> str:
+            return mint_local_token(auth, "web", [Role.SERVICE.value], ttl_seconds=300)
+
+        return cls(mint, service_token)
+
+
+def mount_web(
+    app: FastAPI, settings: WebSettings, auth: AuthSettings, today: Callable[[], date] = date.today
+) -> FastAPI:
     """Embedded mode: the pages answer every path the APIs do not, calling the APIs in-process."""
-    web_app = create_web_app(settings, Apis.in_process(app), **kwargs)  # type: ignore[arg-type]
+    tokens = DevTokens.of(auth, settings)
+    web_app = create_web_app(
+        settings, Apis.in_process(app), mint=tokens.mint, service_token=tokens.service_token, today=today
+    )
     app.mount("/", web_app)
     return web_app
 
 
-def standalone(settings: WebSettings) -> FastAPI:
+def standalone(settings: WebSettings, auth: AuthSettings) -> FastAPI:
     """Distributed mode: the ledger, projections and notifier over HTTP."""
     if not (settings.ledger_url and settings.projections_url):
         raise ValueError("the web front end needs QA_LEDGER_URL and QA_LEDGER_PROJECTIONS_URL")
     apis = Apis.over_http(settings.ledger_url, settings.projections_url, settings.notifier_url)
-    app = create_web_app(settings, apis)
+    service_token = settings.service_token
+    tokens = DevTokens.of(auth, settings)
+    app = create_web_app(
+        settings,
+        apis,
+        mint=tokens.mint,
+        service_token=(lambda: service_token) if service_token else tokens.service_token,
+    )
     install_middleware(app)
     return app

@@ -26,7 +26,9 @@ class Bar:
     colour: str = BAR
 
 
-def bar_chart(title: str, bars: list[Bar], maximum: float | None = None, marker: tuple[float, str] | None = None) -> Markup:
+def bar_chart(
+    title: str, bars: list[Bar], maximum: float | None = None, marker: tuple[float, str] | None = None
+) -> Markup:
     """`marker` draws a vertical line (e.g. the 15% moderation floor) at that value, labelled."""
     label_width, bar_width, row, top = 260, 360, 34, 30 if marker else 8
     top_value = max([maximum or 0, *(b.value for b in bars), marker[0] if marker else 0, 1])
@@ -45,8 +47,10 @@ def bar_chart(title: str, bars: list[Bar], maximum: float | None = None, marker:
         parts.append(f'<text x="{label_width + length + 6:.1f}" y="{y + 21}">{escape(bar.text)}</text>')
     if marker:
         x = label_width + marker[0] / top_value * bar_width
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{height}" stroke="{FLOOR}" stroke-width="2" '
-                     'stroke-dasharray="6 3"/>')
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{height}" stroke="{FLOOR}" stroke-width="2" '
+            'stroke-dasharray="6 3"/>'
+        )
         parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle">{escape(marker[1])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -34,6 +34,8 @@ class WebSettings:
     # Development sign-in: choose a registered staff member (embedded mode, never in production).
     dev_sign_in: bool = True
     session_hours: int = 8
+    # Distributed shape: a `service` token for following the feed (the staff directory), as the notifier has.
+    service_token: str | None = None
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -59,4 +61,5 @@ class WebSettings:
             notifier_url=os.environ.get("QA_LEDGER_NOTIFIER_URL") or None,
             oidc=oidc,
             dev_sign_in=not production and oidc is None,
+            service_token=os.environ.get("QA_LEDGER_SERVICE_TOKEN") or None,
         )

@@ -57,7 +57,10 @@ class StaffDirectory:
                 for envelope in page["events"]:
                     if envelope["type"] in STAFF_EVENTS:
                         if envelope["type"] == "AuditCycleScheduled":
-                            self.cycles[str(envelope["aggregateid"])] = {**envelope["data"], "id": str(envelope["aggregateid"])}
+                            self.cycles[str(envelope["aggregateid"])] = {
+                                **envelope["data"],
+                                "id": str(envelope["aggregateid"]),
+                            }
                         else:
                             self.apply(envelope["type"], envelope["data"])
                 self.position = page["next_after"]
@@ -98,7 +101,6 @@ class StaffDirectory:
             return ""
         member = (await self.refresh()).get(staff_id)
         return member.display_name if member else staff_id
-
 
     async def all_cycles(self) -> list[dict[str, Any]]:
         await self.refresh()

@@ -49,13 +49,19 @@ def verify_trail(events: list[dict[str, Any]]) -> tuple[int, list[int]]:
 
 
 def pack(
-    subject: str, trail: dict[str, Any], trail_csv: str, integrity: dict[str, Any], public_key: dict[str, Any],
-    made_at: str, reader: str,
+    subject: str,
+    trail: dict[str, Any],
+    trail_csv: str,
+    integrity: dict[str, Any],
+    public_key: dict[str, Any],
+    made_at: str,
+    reader: str,
 ) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("README.txt", README.format(subject=subject, rule="=" * (15 + len(subject)),
-                                                     made_at=made_at, reader=reader))
+        archive.writestr(
+            "README.txt", README.format(subject=subject, rule="=" * (15 + len(subject)), made_at=made_at, reader=reader)
+        )
         archive.writestr("trail.json", json.dumps(trail, indent=2, sort_keys=True))
         archive.writestr("trail.csv", trail_csv)
         archive.writestr("checkpoint.json", json.dumps(integrity, indent=2, sort_keys=True))

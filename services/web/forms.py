@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from services.web.api import ApiProblem
+from services.web.api import ApiProblem, FieldError
 
 FIELD_LABELS = {
     "If-Match": "This record",
@@ -47,7 +47,7 @@ def form_errors(
     `domain_findings.0.finding`); a refusal that names no field links to the first input."""
     labels = {**FIELD_LABELS, **(labels or {})}
     errors = FormErrors()
-    named = problem.errors or [None]
+    named: list[FieldError | None] = list(problem.errors) or [None]
     for error in named:
         if error is None or not error.field:
             text = CONFLICT_TEXT if problem.status == 409 and "version" in problem.detail.lower() else problem.detail

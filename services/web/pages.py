@@ -181,9 +181,8 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     site = web(request)
-    session: Session | None = getattr(request.state, "new_session", None) or site.sessions.get(
-        request.cookies.get(COOKIE)
-    )
+    new_session: Session | None = getattr(request.state, "new_session", None)
+    session: Session | None = new_session or site.sessions.get(request.cookies.get(COOKIE))
     flash = list(session.flash) if session else []
     if session:
         session.flash.clear()
@@ -205,7 +204,7 @@ def render(
         status_code=status_code,
     )
     response.headers["Cache-Control"] = "no-store"
-    if session is not None and getattr(request.state, "new_session", None) is session:
+    if session is not None and new_session is session:
         set_cookie(request, response, session, site.sessions.ttl)
     return response
 
@@ -220,8 +219,8 @@ def redirect(url: str, session: Session | None = None, message: str | None = Non
 def navigation(request: Request, session: Session | None) -> list[dict[str, Any]]:
     if session is None or not session.signed_in:
         return []
-    items = [("My work", "/", ())]
-    items += [
+    items: list[tuple[str, str, tuple[str, ...]]] = [
+        ("My work", "/", ()),
         ("Cycles", "/cycles", CYCLE_READERS),
         ("Actions", "/actions", ()),
         ("Meetings", "/meetings", (*QA_STAFF, "head_of_service")),

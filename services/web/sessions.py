@@ -48,7 +48,9 @@ class SessionStore:
         self._lock = threading.Lock()
 
     def new(self) -> Session:
-        session = Session(id=secrets.token_urlsafe(32), csrf=secrets.token_urlsafe(32), expires_at=time.time() + self.ttl)
+        session = Session(
+            id=secrets.token_urlsafe(32), csrf=secrets.token_urlsafe(32), expires_at=time.time() + self.ttl
+        )
         with self._lock:
             self._sessions[session.id] = session
             while len(self._sessions) > MAX_SESSIONS:

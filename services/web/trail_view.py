@@ -165,8 +165,12 @@ def details(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-GRADES = {"outstanding": "Outstanding", "good": "Good", "requires_improvement": "Requires improvement",
-          "inadequate": "Inadequate"}
+GRADES = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires_improvement": "Requires improvement",
+    "inadequate": "Inadequate",
+}
 LABELS = {
     "auditor_id": "Auditor",
     "from_auditor_id": "From auditor",

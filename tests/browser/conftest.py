@@ -8,26 +8,22 @@ Every request any page makes is recorded, and a test fails if one went to anothe
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from devtools.department import Client, Ledger
-from services.embedded import create_embedded_app
-from services.ledger.config import LedgerSettings
 from services.platform.auth import AuthSettings
 from services.web.config import WebSettings
+from tests.support.embedded_server import embedded_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -51,44 +47,27 @@ class Site:
     ledger: Ledger
     today: date
     cycle_id: str = ""
-    seen: set[str] = field(default_factory=set)
 
     @property
     def week1_monday(self) -> date:
         return self.today - timedelta(days=self.today.weekday())
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """QA Ledger as `make run` starts it (ledger, projections, notifier, pages), on SQLite files."""
     data = tmp_path_factory.mktemp("browser-data")
-    port = free_port()
-    settings = LedgerSettings(data_dir=data, database_url=f"sqlite:///{data}/ledger.sqlite3", port=port)
     auth = AuthSettings(local_key=SIGNING_KEY)
-    app = create_embedded_app(settings, auth, clock=lambda: TODAY, web=WebSettings(council_name="Seaside Borough Council"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the embedded server did not start"
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    api = Client(url, SIGNING_KEY)
-    ledger = Ledger(api)
-    ledger.register()
-    built = Site(url=url, api=api, ledger=ledger, today=TODAY)
-    built.cycle_id = ledger.cycle("Cycle 4 2026/27", built.week1_monday)
-    yield built
-    api.close()
-    server.should_exit = True
-    thread.join(timeout=10)
+    with embedded_server(
+        data, auth, clock=lambda: TODAY, web=WebSettings(council_name="Seaside Borough Council")
+    ) as url:
+        api = Client(url, SIGNING_KEY)
+        ledger = Ledger(api)
+        ledger.register()
+        built = Site(url=url, api=api, ledger=ledger, today=TODAY)
+        built.cycle_id = ledger.cycle("Cycle 4 2026/27", built.week1_monday)
+        yield built
+        api.close()
 
 
 @pytest.fixture(scope="session")

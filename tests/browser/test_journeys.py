@@ -115,8 +115,10 @@ def test_the_qa_manager_schedules_allocates_and_moderates_to_inadequate(page: Pa
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Moderation recorded")
     expect(page.locator(".govuk-summary-list").first).to_contain_text("Inadequate")
     # The Assistant Director (Owen Hughes) is told, and the notice is part of the audit's trail.
-    wait_until(lambda: page.reload() or page.locator(".app-timeline__item", has_text="Owen Hughes").count(),
-               message="the inadequate notice to the Assistant Director in the trail")
+    wait_until(
+        lambda: page.reload() or page.locator(".app-timeline__item", has_text="Owen Hughes").count(),
+        message="the inadequate notice to the Assistant Director in the trail",
+    )
     look_at(page, "audit-moderated")
 
 
@@ -135,12 +137,23 @@ def test_a_head_of_service_opens_their_report(page: Page, site: Site) -> None:
     assert "Head of Service" in Path(download.value.path()).read_text()
 
 
-def test_an_inspector_finds_a_childs_trail_and_verifies_the_evidence_pack(page: Page, site: Site, tmp_path: Path) -> None:
+def test_an_inspector_finds_a_childs_trail_and_verifies_the_evidence_pack(
+    page: Page, site: Site, tmp_path: Path
+) -> None:
     submitted_audit(site, "MOS-200006", grade="good")
-    site.api.post("qa.manager", "/v1/staff", {"staff_id": "insp.ofsted", "display_name": "Ruth Inspector",
-                                                "email": "ruth@example.gov.uk", "roles": ["inspector"],
-                                                "team": "Inspection", "service_area": "safeguarding_quality_review"},
-                  key="staff-insp.ofsted")
+    site.api.post(
+        "qa.manager",
+        "/v1/staff",
+        {
+            "staff_id": "insp.ofsted",
+            "display_name": "Ruth Inspector",
+            "email": "ruth@example.gov.uk",
+            "roles": ["inspector"],
+            "team": "Inspection",
+            "service_area": "safeguarding_quality_review",
+        },
+        key="staff-insp.ofsted",
+    )
     sign_in(page, site, "insp.ofsted")
     page.get_by_role("link", name="Inspect").click()
     look_at(page, "inspect")
@@ -156,6 +169,10 @@ def test_an_inspector_finds_a_childs_trail_and_verifies_the_evidence_pack(page: 
         pack.extractall(tmp_path)
     trail = json.loads((tmp_path / "trail.json").read_text())
     assert trail["count"] >= 3
-    verified = subprocess.run([sys.executable, "-m", "schemas.verify_trail", str(tmp_path / "trail.json")],
-                              capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    verified = subprocess.run(
+        [sys.executable, "-m", "schemas.verify_trail", str(tmp_path / "trail.json")],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert verified.returncode == 0 and "all verified" in verified.stdout, verified.stderr

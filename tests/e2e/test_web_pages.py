@@ -27,10 +27,18 @@ def web(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     app = create_embedded_app(settings, AUTH, clock=lambda: TODAY, web=WebSettings(council_name="Test Council"))
     with TestClient(app, base_url="http://localhost") as client:
         qa = headers("qa.manager", "qa_manager")
-        for handle, roles, area in (("qa.manager", ["qa_manager"], "safeguarding_quality_review"),
-                                    ("sam.auditor", ["auditor"], "mash_assessment_support_awaken")):
-            body = {"staff_id": handle, "display_name": handle.title(), "email": f"{handle}@example.gov.uk",
-                    "roles": roles, "team": "Team A", "service_area": area}
+        for handle, roles, area in (
+            ("qa.manager", ["qa_manager"], "safeguarding_quality_review"),
+            ("sam.auditor", ["auditor"], "mash_assessment_support_awaken"),
+        ):
+            body = {
+                "staff_id": handle,
+                "display_name": handle.title(),
+                "email": f"{handle}@example.gov.uk",
+                "roles": roles,
+                "team": "Team A",
+                "service_area": area,
+            }
             assert client.post("/v1/staff", json=body, headers=qa).status_code == 201
         yield client
 
@@ -47,13 +55,16 @@ def csrf(html: str) -> str:
 
 def sign_in(client: TestClient, handle: str) -> None:
     page = client.get("/sign-in")
-    answer = client.post("/sign-in", data={"csrf_token": csrf(page.text), "staff_id": handle, "next": "/"},
-                         follow_redirects=False)
+    answer = client.post(
+        "/sign-in", data={"csrf_token": csrf(page.text), "staff_id": handle, "next": "/"}, follow_redirects=False
+    )
     assert answer.status_code == 303, answer.text
 
 
 def events(client: TestClient) -> int:
-    return int(client.get("/v1/events", params={"limit": 1000}, headers=headers("qa.manager", "qa_manager")).json()["head"])
+    return int(
+        client.get("/v1/events", params={"limit": 1000}, headers=headers("qa.manager", "qa_manager")).json()["head"]
+    )
 
 
 def test_the_session_cookie_is_httponly_lax_and_a_new_id_on_sign_in(web: TestClient) -> None:
@@ -85,8 +96,13 @@ def test_a_form_without_the_sessions_csrf_token_is_refused_and_records_nothing(w
 def test_a_refused_command_shows_the_ledgers_rule_beside_the_field_and_records_nothing(web: TestClient) -> None:
     sign_in(web, "qa.manager")
     before = events(web)
-    form = {"csrf_token": csrf(web.get("/cycles").text), "name": "Cycle 9", "week1_monday-day": "1",
-            "week1_monday-month": "12", "week1_monday-year": "2026"}  # a Tuesday
+    form = {
+        "csrf_token": csrf(web.get("/cycles").text),
+        "name": "Cycle 9",
+        "week1_monday-day": "1",
+        "week1_monday-month": "12",
+        "week1_monday-year": "2026",
+    }  # a Tuesday
     answer = web.post("/cycles", data=form)
     assert answer.status_code == 422
     summary = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', answer.text, re.S)

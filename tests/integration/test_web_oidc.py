@@ -36,15 +36,18 @@ class Issuer:
     """A minimal OpenID provider: discovery, authorize (signs in `who` at once), token, JWKS."""
 
     url: str = ""
-    key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    key: rsa.RSAPrivateKey = field(
+        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
     who: dict[str, Any] = field(default_factory=dict)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     token_requests: list[dict[str, str]] = field(default_factory=list)
 
     def sign(self, claims: dict[str, Any]) -> str:
         now = int(time.time())
-        return jwt.encode({"iss": self.url, "iat": now, "exp": now + 300, **claims}, self.key, "RS256",
-                          headers={"kid": "k1"})
+        return jwt.encode(
+            {"iss": self.url, "iat": now, "exp": now + 300, **claims}, self.key, "RS256", headers={"kid": "k1"}
+        )
 
     def access_token(self, subject: str, roles: list[str]) -> str:
         return self.sign({"sub": subject, "roles": roles, "aud": AUDIENCE})
@@ -68,9 +71,16 @@ def issuer() -> Iterator[Issuer]:
         def do_GET(self) -> None:
             url = urlparse(self.path)
             if url.path == "/.well-known/openid-configuration":
-                self.reply(200, {"issuer": state.url, "authorization_endpoint": f"{state.url}/authorize",
-                                 "token_endpoint": f"{state.url}/token", "jwks_uri": f"{state.url}/jwks",
-                                 "code_challenge_methods_supported": ["S256"]})
+                self.reply(
+                    200,
+                    {
+                        "issuer": state.url,
+                        "authorization_endpoint": f"{state.url}/authorize",
+                        "token_endpoint": f"{state.url}/token",
+                        "jwks_uri": f"{state.url}/jwks",
+                        "code_challenge_methods_supported": ["S256"],
+                    },
+                )
             elif url.path == "/jwks":
                 jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(state.key.public_key()))
                 self.reply(200, {"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]})
@@ -94,9 +104,18 @@ def issuer() -> Iterator[Issuer]:
                 self.reply(400, {"error": "invalid_grant"})
                 return
             who = state.who
-            id_token = state.sign({"sub": who["sub"], "aud": CLIENT_ID, "nonce": asked.get("nonce"), "name": who["name"]})
-            self.reply(200, {"access_token": state.access_token(who["sub"], who["roles"]), "id_token": id_token,
-                             "token_type": "Bearer", "expires_in": 300})
+            id_token = state.sign(
+                {"sub": who["sub"], "aud": CLIENT_ID, "nonce": asked.get("nonce"), "name": who["name"]}
+            )
+            self.reply(
+                200,
+                {
+                    "access_token": state.access_token(who["sub"], who["roles"]),
+                    "id_token": id_token,
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                },
+            )
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -111,14 +130,22 @@ def issuer() -> Iterator[Issuer]:
 @pytest.fixture
 def web(issuer: Issuer, tmp_path: Path) -> Iterator[TestClient]:
     auth = AuthSettings(issuer=issuer.url, audience=AUDIENCE, jwks_url=f"{issuer.url}/jwks")
-    pages = WebSettings(council_name="Test Council", oidc=OidcSettings(issuer=issuer.url, client_id=CLIENT_ID),
-                        dev_sign_in=False)
-    app = create_embedded_app(LedgerSettings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/l.sqlite3"), auth,
-                              web=pages)
+    pages = WebSettings(
+        council_name="Test Council", oidc=OidcSettings(issuer=issuer.url, client_id=CLIENT_ID), dev_sign_in=False
+    )
+    app = create_embedded_app(
+        LedgerSettings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/l.sqlite3"), auth, web=pages
+    )
     with TestClient(app, base_url="http://localhost") as client:
         qa = {"Authorization": f"Bearer {issuer.access_token('qa.manager', ['qa_manager'])}"}
-        body = {"staff_id": "qa.manager", "display_name": "Priya Shah", "email": "p@example.gov.uk",
-                "roles": ["qa_manager"], "team": "QA", "service_area": "safeguarding_quality_review"}
+        body = {
+            "staff_id": "qa.manager",
+            "display_name": "Priya Shah",
+            "email": "p@example.gov.uk",
+            "roles": ["qa_manager"],
+            "team": "QA",
+            "service_area": "safeguarding_quality_review",
+        }
         assert client.post("/v1/staff", json=body, headers=qa).status_code == 201
         yield client
 
@@ -131,7 +158,9 @@ def through_issuer(web: TestClient, issuer: Issuer, next_path: str = "/cycles") 
     return web.get(f"{back.path}?{back.query}", follow_redirects=False)
 
 
-def test_sign_in_with_the_councils_issuer_uses_pkce_and_the_api_accepts_its_token(web: TestClient, issuer: Issuer) -> None:
+def test_sign_in_with_the_councils_issuer_uses_pkce_and_the_api_accepts_its_token(
+    web: TestClient, issuer: Issuer
+) -> None:
     issuer.who = {"sub": "qa.manager", "name": "Priya Shah", "roles": ["qa_manager"]}
     page = web.get("/sign-in")
     assert "Sign in with your council account" in page.text and "Development sign-in" not in page.text

@@ -45,8 +45,13 @@ async def actions_board(
     result = await board(api, owner=owner, team=team, service_area=service_area)
     if result is None:  # not a manager: their own actions only
         result = await board(api, owner=user.subject) or {"actions": [], "open": 0, "overdue": 0}
-    return render(request, "pages/actions.html", board=result, names=await names(site),
-                  filters={"owner": owner or "", "team": team or "", "service_area": service_area or ""})
+    return render(
+        request,
+        "pages/actions.html",
+        board=result,
+        names=await names(site),
+        filters={"owner": owner or "", "team": team or "", "service_area": service_area or ""},
+    )
 
 
 async def names(site: Web) -> dict[str, str]:
@@ -64,8 +69,13 @@ async def find(api: Caller, action_id: UUID, user_id: str) -> dict[str, Any] | N
 
 @router.get("/{action_id}")
 async def action_page(request: Request, action_id: UUID, site: WebDep, user: UserDep, api: CallerDep) -> Response:
-    return render(request, "pages/action.html", action=await find(api, action_id, user.subject or ""),
-                  action_id=str(action_id), names=await names(site))
+    return render(
+        request,
+        "pages/action.html",
+        action=await find(api, action_id, user.subject or ""),
+        action_id=str(action_id),
+        names=await names(site),
+    )
 
 
 @router.post("/{action_id}/{step}")
@@ -81,9 +91,16 @@ async def action_step(
     except ApiProblem as problem:
         if problem.status not in (403, 409, 422):
             raise
-        return render(request, "pages/action.html", 422 if problem.status == 422 else problem.status,
-                      errors=form_errors(problem, fields, dates=dates), values=values_of(form), open_form=step,
-                      action=await find(api, action_id, user.subject or ""), action_id=str(action_id),
-                      names=await names(site))
+        return render(
+            request,
+            "pages/action.html",
+            422 if problem.status == 422 else problem.status,
+            errors=form_errors(problem, fields, dates=dates),
+            values=values_of(form),
+            open_form=step,
+            action=await find(api, action_id, user.subject or ""),
+            action_id=str(action_id),
+            names=await names(site),
+        )
     done = {"progress": "Progress noted", "completion": "Action completed", "due-date": "Due date changed"}[step]
     return redirect("/actions" if step == "completion" else f"/actions/{action_id}", user, done)

@@ -95,8 +95,14 @@ def labels(tool: dict[str, Any]) -> dict[str, str]:
 
 
 def submission_fields(tool: dict[str, Any]) -> list[str]:
-    fields = ["practice_period_from", "practice_period_to", "extended_period_reason", "summary", "strengths",
-              "areas_for_development"]
+    fields = [
+        "practice_period_from",
+        "practice_period_to",
+        "extended_period_reason",
+        "summary",
+        "strengths",
+        "areas_for_development",
+    ]
     for i, _ in enumerate(tool["domains"]):
         fields += [f"domain_findings.{i}.finding", f"domain_findings.{i}.grade"]
     return [*fields, "overall_grade", "practitioners_audited"]
@@ -110,7 +116,7 @@ async def audit_page(
     return render(request, "pages/audit.html", **context, **permissions(user, context))
 
 
-def permissions(user: Session, context: dict[str, Any]) -> dict[str, bool]:
+def permissions(user: Session, context: dict[str, Any]) -> dict[str, Any]:
     """Which forms to offer: a convenience only, since the ledger decides every command."""
     audit = context["audit"]
     live = not audit.withdrawn
@@ -165,7 +171,9 @@ async def command(
 
 
 @router.post("/{audit_id}/submission")
-async def submit(request: Request, audit_id: UUID, site: WebDep, user: UserDep, api: CallerDep, form: FormDep) -> Response:
+async def submit(
+    request: Request, audit_id: UUID, site: WebDep, user: UserDep, api: CallerDep, form: FormDep
+) -> Response:
     tool = (await load(site, api, audit_id))["tool"]
     body = {
         "practice_period_from": day(form, "practice_period_from"),
@@ -178,24 +186,39 @@ async def submit(request: Request, audit_id: UUID, site: WebDep, user: UserDep, 
         "overall_grade": text(form, "overall_grade"),
         "practitioners_audited": handles(form, "practitioners_audited"),
     }
-    return await command(request, site, user, api, audit_id, form, f"/v1/audits/{audit_id}/submission", body,
-                         submission_fields(tool), "Audit submitted", ("practice_period_from", "practice_period_to"),
-                         "submission")
+    return await command(
+        request,
+        site,
+        user,
+        api,
+        audit_id,
+        form,
+        f"/v1/audits/{audit_id}/submission",
+        body,
+        submission_fields(tool),
+        "Audit submitted",
+        ("practice_period_from", "practice_period_to"),
+        "submission",
+    )
 
 
 def domain_findings(form: FormData, tool: dict[str, Any]) -> list[dict[str, Any]]:
     return [
-        compact({
-            "domain": domain["id"],
-            "finding": text(form, f"domain_findings.{i}.finding"),
-            "grade": text(form, f"domain_findings.{i}.grade"),
-        })
+        compact(
+            {
+                "domain": domain["id"],
+                "finding": text(form, f"domain_findings.{i}.finding"),
+                "grade": text(form, f"domain_findings.{i}.grade"),
+            }
+        )
         for i, domain in enumerate(tool["domains"])
     ]
 
 
 @router.post("/{audit_id}/amendment")
-async def amend(request: Request, audit_id: UUID, site: WebDep, user: UserDep, api: CallerDep, form: FormDep) -> Response:
+async def amend(
+    request: Request, audit_id: UUID, site: WebDep, user: UserDep, api: CallerDep, form: FormDep
+) -> Response:
     body = {
         "reason": text(form, "reason"),
         "summary": text(form, "summary"),
@@ -204,8 +227,19 @@ async def amend(request: Request, audit_id: UUID, site: WebDep, user: UserDep, a
         "overall_grade": text(form, "overall_grade"),
     }
     fields = ["reason", "summary", "strengths", "areas_for_development", "overall_grade"]
-    return await command(request, site, user, api, audit_id, form, f"/v1/audits/{audit_id}/amendment", body, fields,
-                         "Amendment recorded", form_name="amendment")
+    return await command(
+        request,
+        site,
+        user,
+        api,
+        audit_id,
+        form,
+        f"/v1/audits/{audit_id}/amendment",
+        body,
+        fields,
+        "Amendment recorded",
+        form_name="amendment",
+    )
 
 
 @router.post("/{audit_id}/reflective-discussion")
@@ -218,23 +252,55 @@ async def reflective_discussion(
         for handle in handles(form, f"participant.{capacity}")
     ]
     body = {"held_on": day(form, "held_on"), "participants": participants, "notes": text(form, "notes")}
-    fields = ["held_on", "participant.auditor", "participant.allocated_practitioner",
-              "participant.practitioner_manager", "participant.service_manager", "notes"]
+    fields = [
+        "held_on",
+        "participant.auditor",
+        "participant.allocated_practitioner",
+        "participant.practitioner_manager",
+        "participant.service_manager",
+        "notes",
+    ]
     # A refusal about `participants` as a whole lands on the first participant's input.
-    return await command(request, site, user, api, audit_id, form, f"/v1/audits/{audit_id}/reflective-discussion",
-                         body, fields, "Reflective case discussion logged", ("held_on",), "rcd", use_version=False)
+    return await command(
+        request,
+        site,
+        user,
+        api,
+        audit_id,
+        form,
+        f"/v1/audits/{audit_id}/reflective-discussion",
+        body,
+        fields,
+        "Reflective case discussion logged",
+        ("held_on",),
+        "rcd",
+        use_version=False,
+    )
 
 
 @router.post("/{audit_id}/moderation")
-async def moderate(request: Request, audit_id: UUID, site: WebDep, user: UserDep, api: CallerDep, form: FormDep) -> Response:
+async def moderate(
+    request: Request, audit_id: UUID, site: WebDep, user: UserDep, api: CallerDep, form: FormDep
+) -> Response:
     body = {
         "moderated_grade": text(form, "moderated_grade"),
         "feedback": text(form, "feedback"),
         "co_moderator_ids": handles(form, "co_moderator_ids"),
     }
-    return await command(request, site, user, api, audit_id, form, f"/v1/audits/{audit_id}/moderation", body,
-                         ["moderated_grade", "feedback", "co_moderator_ids"], "Moderation recorded",
-                         form_name="moderation", use_version=False)
+    return await command(
+        request,
+        site,
+        user,
+        api,
+        audit_id,
+        form,
+        f"/v1/audits/{audit_id}/moderation",
+        body,
+        ["moderated_grade", "feedback", "co_moderator_ids"],
+        "Moderation recorded",
+        form_name="moderation",
+        use_version=False,
+    )
 
 
 @router.post("/{audit_id}/actions")
@@ -250,5 +316,18 @@ async def agree_action(
         "source_id": str(audit_id),
     }
     fields = ["source_kind", "owner_id", "description", "measure_of_success", "due_on"]
-    return await command(request, site, user, api, audit_id, form, "/v1/actions", body, fields, "Action agreed",
-                         ("due_on",), "action", use_version=False)
+    return await command(
+        request,
+        site,
+        user,
+        api,
+        audit_id,
+        form,
+        "/v1/actions",
+        body,
+        fields,
+        "Action agreed",
+        ("due_on",),
+        "action",
+        use_version=False,
+    )

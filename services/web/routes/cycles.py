@@ -11,10 +11,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from schemas.vocabulary import CROSS_SERVICE_EXEMPT_GROUPS, SERVICE_AREA_TITLES, ServiceArea
-from services.web.api import ApiProblem, Caller
+from services.web.api import ApiProblem, Caller, read_after
 from services.web.charts import GRADE_COLOURS, Bar, bar_chart
 from services.web.forms import compact, day, form_errors, text, values_of
-from services.web.pages import CYCLE_READERS, GRADE_TITLES, CallerDep, FormDep, UserDep, Web, WebDep, redirect, render, require
+from services.web.pages import (
+    CYCLE_READERS,
+    GRADE_TITLES,
+    CallerDep,
+    FormDep,
+    UserDep,
+    Web,
+    WebDep,
+    redirect,
+    render,
+    require,
+)
 
 router = APIRouter(prefix="/cycles")
 ALLOCATORS = ("qa_manager", "head_of_service")
@@ -22,8 +33,8 @@ WEEKS = {
     1: "Audits start. Head of Service QA meeting on performance data.",
     2: "Audits due by the end of day 14, with the reflective case discussion.",
     3: "Moderation: at least 15% by the QA Manager and PSW.",
-    4: "Head of Service QA meeting on audit findings (weeks 4–5).",
-    5: "Head of Service QA meeting on audit findings (weeks 4–5).",
+    4: "Head of Service QA meeting on audit findings (weeks 4 to 5).",
+    5: "Head of Service QA meeting on audit findings (weeks 4 to 5).",
     6: "Assistant Director's QA meeting: Head of Service reports.",
     7: "Actions followed up.",
     8: "Preparation: every auditor allocated an audit for the next cycle.",
@@ -44,10 +55,20 @@ async def schedule(request: Request, site: WebDep, user: UserDep, api: CallerDep
     except ApiProblem as problem:
         if problem.status not in (403, 409, 422):
             raise
-        return render(request, "pages/cycles.html", 422 if problem.status == 422 else problem.status,
-                      errors=form_errors(problem, ["name", "week1_monday"], dates=("week1_monday",)),
-                      values=values_of(form), cycles=await site.directory.all_cycles())
-    return redirect(f"/cycles/{answer.body['id']}", user, f"{body['name']} is scheduled")
+        return render(
+            request,
+            "pages/cycles.html",
+            422 if problem.status == 422 else problem.status,
+            errors=form_errors(problem, ["name", "week1_monday"], dates=("week1_monday",)),
+            values=values_of(form),
+            cycles=await site.directory.all_cycles(),
+        )
+    position = answer.headers.get("Ledger-Position")
+    return redirect(
+        f"/cycles/{answer.body['id']}" + (f"?after={position}" if position else ""),
+        user,
+        f"{body['name']} is scheduled",
+    )
 
 
 def calendar(cycle: dict[str, Any], today: date) -> list[dict[str, Any]]:
@@ -55,41 +76,60 @@ def calendar(cycle: dict[str, Any], today: date) -> list[dict[str, Any]]:
     weeks = []
     for week in range(1, 9):
         starts = monday + timedelta(weeks=week - 1)
-        weeks.append({"week": week, "starts": starts, "what": WEEKS[week],
-                      "today": starts <= today < starts + timedelta(days=7)})
+        weeks.append(
+            {"week": week, "starts": starts, "what": WEEKS[week], "today": starts <= today < starts + timedelta(days=7)}
+        )
     return weeks
 
 
 def charts(dashboard: dict[str, Any], coverage: dict[str, Any]) -> dict[str, Any]:
     grades = dashboard.get("grade_distribution") or {}
     counts = grades.get("counts", grades) if isinstance(grades, dict) else {}
-    grade_bars = [Bar(GRADE_TITLES[g], float(counts.get(g, 0) or 0), str(counts.get(g, 0) or 0), GRADE_COLOURS[g])
-                  for g in GRADE_TITLES]
+    grade_bars = [
+        Bar(GRADE_TITLES[g], float(counts.get(g, 0) or 0), str(counts.get(g, 0) or 0), GRADE_COLOURS[g])
+        for g in GRADE_TITLES
+    ]
     areas = dashboard["completion_by_day_14"]["by_service_area"]
-    completion = [Bar(SERVICE_AREA_TITLES.get(ServiceArea(a["service_area"]), a["service_area"])[:34],
-                      float(a["percent_by_day_14"] or 0), f"{a['submitted_by_day_14']} of {a['allocated']}")
-                  for a in areas]
-    coverage_bars = [Bar("Whole cycle", float(coverage["percent_moderated"] or 0),
-                         f"{coverage['moderated']} of {coverage['submitted']}")]
-    coverage_bars += [Bar(a["title"][:34], float(a["percent_moderated"] or 0), f"{a['moderated']} of {a['submitted']}")
-                      for a in coverage["by_service_area"]]
+    completion = [
+        Bar(
+            SERVICE_AREA_TITLES.get(ServiceArea(a["service_area"]), a["service_area"])[:34],
+            float(a["percent_by_day_14"] or 0),
+            f"{a['submitted_by_day_14']} of {a['allocated']}",
+        )
+        for a in areas
+    ]
+    coverage_bars = [
+        Bar(
+            "Whole cycle",
+            float(coverage["percent_moderated"] or 0),
+            f"{coverage['moderated']} of {coverage['submitted']}",
+        )
+    ]
+    coverage_bars += [
+        Bar(a["title"][:34], float(a["percent_moderated"] or 0), f"{a['moderated']} of {a['submitted']}")
+        for a in coverage["by_service_area"]
+    ]
     floor = float(coverage["floor_percent"])
     return {
         "grades": bar_chart("Grade distribution of submitted audits", grade_bars),
         "completion": bar_chart("Audits submitted by day 14, per cent, by service area", completion, 100),
-        "coverage": bar_chart("Audits moderated, per cent, against the floor", coverage_bars, 100,
-                              (floor, f"{floor:g}% floor")),
+        "coverage": bar_chart(
+            "Audits moderated, per cent, against the floor", coverage_bars, 100, (floor, f"{floor:g}% floor")
+        ),
     }
 
 
-async def cycle_context(site: Web, api: Caller, cycle_id: UUID) -> dict[str, Any]:
-    dashboard = await api.get("projections", f"/v1/cycles/{cycle_id}/dashboard")
+async def cycle_context(site: Web, api: Caller, cycle_id: UUID, after: int | None = None) -> dict[str, Any]:
+    # Just scheduled: the read models learn of the cycle a moment after the ledger records it.
+    dashboard = await read_after(api, "projections", f"/v1/cycles/{cycle_id}/dashboard", after)
     coverage = await api.get("projections", f"/v1/cycles/{cycle_id}/moderation-coverage")
     await site.directory.refresh()
     cycle = site.directory.cycles.get(str(cycle_id))
     members = site.directory.members
-    auditors = sorted((m for m in members.values() if m.active and ("auditor" in m.roles or "external_auditor" in m.roles)),
-                      key=lambda m: m.display_name)
+    auditors = sorted(
+        (m for m in members.values() if m.active and ("auditor" in m.roles or "external_auditor" in m.roles)),
+        key=lambda m: m.display_name,
+    )
     return {
         "cycle_id": str(cycle_id),
         "dashboard": dashboard,
@@ -103,9 +143,11 @@ async def cycle_context(site: Web, api: Caller, cycle_id: UUID) -> dict[str, Any
 
 
 @router.get("/{cycle_id}")
-async def cycle_page(request: Request, cycle_id: UUID, site: WebDep, user: UserDep, api: CallerDep) -> Response:
+async def cycle_page(
+    request: Request, cycle_id: UUID, site: WebDep, user: UserDep, api: CallerDep, after: int | None = None
+) -> Response:
     require(user, *CYCLE_READERS)
-    return render(request, "pages/cycle.html", **await cycle_context(site, api, cycle_id))
+    return render(request, "pages/cycle.html", **await cycle_context(site, api, cycle_id, after))
 
 
 ALLOCATION_FIELDS = ["auditor_id", "child_ref", "case_team", "case_service_area", "tool"]
@@ -138,16 +180,31 @@ async def allocate(
     if form.get("confirm") != "yes":
         check = placement(site, body["auditor_id"], body["case_service_area"])
         if check is not None and all(body[f] for f in ("child_ref", "case_team")):
-            return render(request, "pages/allocation_check.html", body=body, check=check, cycle_id=str(cycle_id),
-                          values=values_of(form))
+            return render(
+                request,
+                "pages/allocation_check.html",
+                body=body,
+                check=check,
+                cycle_id=str(cycle_id),
+                values=values_of(form),
+            )
     try:
         answer = await api.post("/v1/audits", compact(body), idempotency_key=text(form, "form_key"))
     except ApiProblem as problem:
         if problem.status not in (403, 404, 409, 422):
             raise
         context = await cycle_context(site, api, cycle_id)
-        return render(request, "pages/cycle.html", 422 if problem.status in (404, 422) else problem.status,
-                      errors=form_errors(problem, ALLOCATION_FIELDS), values=values_of(form), **context)
+        return render(
+            request,
+            "pages/cycle.html",
+            422 if problem.status in (404, 422) else problem.status,
+            errors=form_errors(problem, ALLOCATION_FIELDS),
+            values=values_of(form),
+            **context,
+        )
     position = answer.headers.get("Ledger-Position")
-    return redirect(f"/audits/{answer.body['id']}" + (f"?after={position}" if position else ""), user,
-                    f"Audit of {body['child_ref']} allocated")
+    return redirect(
+        f"/audits/{answer.body['id']}" + (f"?after={position}" if position else ""),
+        user,
+        f"Audit of {body['child_ref']} allocated",
+    )

@@ -34,8 +34,12 @@ async def search(request: Request, site: WebDep, user: UserDep, kind: str = "", 
         return redirect(f"/inspect/{kind}/{quote(q, safe='')}")
     if kind == "cycle" and q:
         return redirect(f"/cycles/{quote(q, safe='')}")
-    return render(request, "pages/inspect.html", cycles=await site.directory.all_cycles(),
-                  values={"kind": kind or "child", "q": q})
+    return render(
+        request,
+        "pages/inspect.html",
+        cycles=await site.directory.all_cycles(),
+        values={"kind": kind or "child", "q": q},
+    )
 
 
 @router.get("/reads")
@@ -50,9 +54,15 @@ async def integrity(api: Caller, events: list[dict[str, Any]]) -> dict[str, Any]
     checked, failed = verify_trail(events)
     ledger = await api.get("ledger", "/v1/integrity")
     verification, checkpoint = ledger["verification"], ledger["checkpoint"]
-    return {"checked": checked, "failed": failed, "chain_ok": bool(verification.get("verified")),
-            "verification": verification, "checkpoint": checkpoint,
-            "covered": all(int(e["position"]) <= int(checkpoint.get("position") or 0) for e in events), "raw": ledger}
+    return {
+        "checked": checked,
+        "failed": failed,
+        "chain_ok": bool(verification.get("verified")),
+        "verification": verification,
+        "checkpoint": checkpoint,
+        "covered": all(int(e["position"]) <= int(checkpoint.get("position") or 0) for e in events),
+        "raw": ledger,
+    }
 
 
 @router.get("/{kind}/{key:path}/evidence-pack")
@@ -64,7 +74,9 @@ async def evidence_pack(kind: str, key: str, user: UserDep, api: CallerDep) -> R
     made_at = datetime.now(UTC).isoformat(timespec="seconds")
     body = pack(f"{kind} {key}", trail, csv_text, ledger, public_key, made_at, user.subject or "")
     filename = f"evidence-pack-{kind}-{re.sub(r'[^A-Za-z0-9_-]', '_', key)}.zip"
-    return Response(body, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @router.get("/{kind}/{key:path}")
@@ -75,7 +87,14 @@ async def trail_page(request: Request, kind: str, key: str, site: WebDep, user: 
     events = trail["events"]
     timeline = read_audit(key if kind == "audit" else "", events)[1]
     members = await site.directory.refresh()
-    return render(request, "pages/trail.html", kind=kind, key=key, trail=trail, timeline=timeline,
-                  check=await integrity(api, events), names={k: m.display_name for k, m in members.items()},
-                  pack_url=f"/inspect/{kind}/{quote(key, safe='')}/evidence-pack")
-
+    return render(
+        request,
+        "pages/trail.html",
+        kind=kind,
+        key=key,
+        trail=trail,
+        timeline=timeline,
+        check=await integrity(api, events),
+        names={k: m.display_name for k, m in members.items()},
+        pack_url=f"/inspect/{kind}/{quote(key, safe='')}/evidence-pack",
+    )

@@ -8,13 +8,25 @@ from fastapi.responses import Response
 
 from services.web.api import ApiProblem
 from services.web.forms import compact, day, form_errors, handles, lines, text, values_of
-from services.web.pages import QA_STAFF, FormDep, UserDep, WebDep, CallerDep, redirect, render, require
+from services.web.pages import QA_STAFF, CallerDep, FormDep, UserDep, WebDep, redirect, render, require
 
 router = APIRouter(prefix="/meetings")
 RECORDERS = (*QA_STAFF, "head_of_service")
-FIELDS = ["kind", "focus", "cycle_id", "service_area", "held_on", "attendee_ids", "invitee_ids", "measures_reviewed",
-          "reports.0.presenter_id", "reports.0.strengths", "reports.0.challenges", "headline_learning",
-          "moderation_learning"]
+FIELDS = [
+    "kind",
+    "focus",
+    "cycle_id",
+    "service_area",
+    "held_on",
+    "attendee_ids",
+    "invitee_ids",
+    "measures_reviewed",
+    "reports.0.presenter_id",
+    "reports.0.strengths",
+    "reports.0.challenges",
+    "headline_learning",
+    "moderation_learning",
+]
 
 
 async def page(request: Request, site: WebDep, status: int = 200, **context: object) -> Response:
@@ -30,13 +42,15 @@ async def meetings(request: Request, site: WebDep, user: UserDep) -> Response:
 @router.post("")
 async def record(request: Request, site: WebDep, user: UserDep, api: CallerDep, form: FormDep) -> Response:
     require(user, *RECORDERS)
-    report = compact({
-        "presenter_id": text(form, "reports.0.presenter_id"),
-        "service_area": text(form, "reports.0.service_area"),
-        "strengths": text(form, "reports.0.strengths"),
-        "challenges": text(form, "reports.0.challenges"),
-        "specialist_audit_learning": text(form, "reports.0.specialist_audit_learning"),
-    })
+    report = compact(
+        {
+            "presenter_id": text(form, "reports.0.presenter_id"),
+            "service_area": text(form, "reports.0.service_area"),
+            "strengths": text(form, "reports.0.strengths"),
+            "challenges": text(form, "reports.0.challenges"),
+            "specialist_audit_learning": text(form, "reports.0.specialist_audit_learning"),
+        }
+    )
     body = {
         "kind": text(form, "kind"),
         "focus": text(form, "focus"),
@@ -55,8 +69,13 @@ async def record(request: Request, site: WebDep, user: UserDep, api: CallerDep, 
     except ApiProblem as problem:
         if problem.status not in (403, 404, 409, 422):
             raise
-        return await page(request, site, 422 if problem.status in (404, 422) else problem.status,
-                          errors=form_errors(problem, FIELDS, dates=("held_on",)), values=values_of(form))
+        return await page(
+            request,
+            site,
+            422 if problem.status in (404, 422) else problem.status,
+            errors=form_errors(problem, FIELDS, dates=("held_on",)),
+            values=values_of(form),
+        )
     week = answer.body.get("cycle_week")
     expected = answer.body.get("in_expected_week")
     note = f" (week {week}{'' if expected in (None, True) else ', outside its expected week'})" if week else ""

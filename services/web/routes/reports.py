@@ -67,8 +67,13 @@ async def head_of_service(
     if format == "csv":
         return download(as_csv(report), "text/csv; charset=utf-8", f"{name}.csv")
     query = f"cycle={cycle}&service_area={service_area}"
-    return render(request, "pages/report.html", title="Head of Service report", body=as_html(report["markdown"]),
-                  downloads=f"/reports/head-of-service?{query}")
+    return render(
+        request,
+        "pages/report.html",
+        title="Head of Service report",
+        body=as_html(report["markdown"]),
+        downloads=f"/reports/head-of-service?{query}",
+    )
 
 
 @router.get("/six-monthly")
@@ -82,5 +87,10 @@ async def six_monthly(
         return download(report["markdown"], "text/markdown; charset=utf-8", f"{name}.md")
     if format == "csv":
         return download(as_csv(report), "text/csv; charset=utf-8", f"{name}.csv")
-    return render(request, "pages/report.html", title="Six-monthly QA report", body=as_html(report["markdown"]),
-                  downloads=f"/reports/six-monthly?to={end.isoformat()}")
+    return render(
+        request,
+        "pages/report.html",
+        title="Six-monthly QA report",
+        body=as_html(report["markdown"]),
+        downloads=f"/reports/six-monthly?to={end.isoformat()}",
+    )

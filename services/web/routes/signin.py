@@ -68,8 +68,9 @@ async def sign_in_as(request: Request, site: WebDep, session: SessionDep, form: 
             oidc=site.settings.oidc is not None,
         )
     token = site.mint(member.staff_id, list(member.roles))
-    return start_session(request, site, session, member.staff_id, member.display_name, member.roles, token,
-                         "development", next_url)
+    return start_session(
+        request, site, session, member.staff_id, member.display_name, member.roles, token, "development", next_url
+    )
 
 
 def start_session(
@@ -154,11 +155,20 @@ async def oidc_callback(
     request: Request, site: WebDep, session: SessionDep, code: str = "", state: str = "", error: str = ""
 ) -> Response:
     pending, session.pending = session.pending, {}
-    if site.settings.oidc is None or error or not code or not pending or not secrets.compare_digest(
-        state, str(pending.get("state", ""))
+    if (
+        site.settings.oidc is None
+        or error
+        or not code
+        or not pending
+        or not secrets.compare_digest(state, str(pending.get("state", "")))
     ):
-        return render(request, "pages/error.html", 400, title="Sign-in did not complete",
-                      message="Start again from the sign-in page.")
+        return render(
+            request,
+            "pages/error.html",
+            400,
+            title="Sign-in did not complete",
+            message="Start again from the sign-in page.",
+        )
     meta = await metadata(site)
     async with oauth_client(site, request) as client:
         token = await client.fetch_token(
@@ -170,8 +180,7 @@ async def oidc_callback(
     claims = jwt.decode(access, options={"verify_signature": False})  # the APIs verify it on every call
     roles = tuple(str(r) for r in claims.get("roles", []))
     name = str(identity.get("name") or identity.get("preferred_username") or identity["sub"])
-    return start_session(request, site, session, str(identity["sub"]), name, roles, access, "oidc",
-                         pending["next"])
+    return start_session(request, site, session, str(identity["sub"]), name, roles, access, "oidc", pending["next"])
 
 
 def verify_id_token(site: Web, meta: dict[str, Any], id_token: str, nonce: str) -> dict[str, Any]:
@@ -179,7 +188,11 @@ def verify_id_token(site: Web, meta: dict[str, Any], id_token: str, nonce: str) 
     assert oidc is not None
     key = jwt.PyJWKClient(meta["jwks_uri"]).get_signing_key_from_jwt(id_token).key
     claims: dict[str, Any] = jwt.decode(
-        id_token, key, algorithms=["RS256"], audience=oidc.client_id, issuer=oidc.issuer,
+        id_token,
+        key,
+        algorithms=["RS256"],
+        audience=oidc.client_id,
+        issuer=oidc.issuer,
         options={"require": ["exp", "sub", "iss", "aud"]},
     )
     if claims.get("nonce") != nonce:

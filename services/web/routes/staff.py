@@ -22,8 +22,7 @@ GROUPS = [
 
 
 async def page(request: Request, site: WebDep, status: int = 200, **context: object) -> Response:
-    return render(request, "pages/staff.html", status, members=await site.directory.active(), groups=GROUPS,
-                  **context)  # type: ignore[arg-type]
+    return render(request, "pages/staff.html", status, members=await site.directory.active(), groups=GROUPS, **context)  # type: ignore[arg-type]
 
 
 @router.get("")
@@ -50,7 +49,12 @@ async def register(request: Request, site: WebDep, user: UserDep, api: CallerDep
     except ApiProblem as problem:
         if problem.status not in (403, 409, 422):
             raise
-        return await page(request, site, 422 if problem.status == 422 else problem.status,
-                          errors=form_errors(problem, FIELDS), values=values_of(form),
-                          checked={"roles": texts(form, "roles"), "auditor_groups": texts(form, "auditor_groups")})
+        return await page(
+            request,
+            site,
+            422 if problem.status == 422 else problem.status,
+            errors=form_errors(problem, FIELDS),
+            values=values_of(form),
+            checked={"roles": texts(form, "roles"), "auditor_groups": texts(form, "auditor_groups")},
+        )
     return redirect("/staff", user, f"{body['display_name']} is in the staff register")
