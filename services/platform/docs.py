@@ -10,11 +10,12 @@ from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
 ASSETS = "/docs-assets"
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
 def serve_docs_offline(app: FastAPI) -> None:
@@ -25,6 +26,13 @@ def serve_docs_offline(app: FastAPI) -> None:
         if not (isinstance(r, Route) and r.path in ("/docs", "/redoc", "/docs/oauth2-redirect"))
     ]
     static = resources.files("fastapi_offline") / "static"
+    # ReDoc's sidebar shows the Redocly logo from their CDN: point it at our own icon instead.
+    redoc_js = (static / "redoc.standalone.js").read_text(encoding="utf-8").replace(REDOC_LOGO, f"{ASSETS}/favicon.png")
+
+    @app.get(f"{ASSETS}/redoc.standalone.js", include_in_schema=False)
+    def redoc_script() -> Response:
+        return Response(redoc_js, media_type="text/javascript; charset=utf-8")
+
     app.mount(ASSETS, StaticFiles(directory=str(static)), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
     title = app.title

@@ -22,7 +22,7 @@ MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 def as_html(markdown: str) -> Markup:
     """Raw HTML in a draft is shown as text (`html: False`), never run."""
-    return Markup(MARKDOWN.render(markdown).replace("<table>", '<table class="govuk-table">'))
+    return Markup(MARKDOWN.render(markdown))
 
 
 def as_csv(report: dict[str, Any]) -> str:

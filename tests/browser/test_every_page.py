@@ -1,0 +1,61 @@
+"""Every page, as the people who use it see it: the axe check and screenshots (via `look_at`), the
+API reference rendering with no internet, and the forms working with JavaScript switched off."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import Site, look_at, sign_in
+
+
+def test_the_qa_managers_other_pages(page: Page, site: Site) -> None:
+    audit = site.ledger.allocate(site.cycle_id, "aud.ssf", "MOS-300001", "Children in Care 1")["id"]
+    site.ledger.submit(audit, "aud.ssf", "good", site.today)
+    site.ledger.discuss(audit, "Children in Care 1", "aud.ssf", site.today, inadequate=False)
+    action = site.ledger.agree_action("tm.cic1", "reflective_discussion", audit, site.today, "Update the chronology",
+                                      by="tm.cic1")
+    sign_in(page, site, "qa.manager")
+    for path, name in (
+        ("/staff", "staff"),
+        ("/meetings", "meetings"),
+        ("/actions", "actions"),
+        (f"/actions/{action}", "action"),
+        ("/reports/six-monthly", "report-six-monthly"),
+        ("/inspect/team/Children%20in%20Care%201", "trail-team"),
+        ("/inspect/reads", "trail-reads"),
+        ("/accessibility", "accessibility"),
+        ("/no-such-page", "not-found"),
+    ):
+        page.goto(f"{site.url}{path}")
+        expect(page.locator("h1")).to_be_visible()
+        look_at(page, name)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
+    look_at(page, "signed-out")
+    page.goto(f"{site.url}/sign-in")
+    look_at(page, "sign-in")
+
+
+def test_the_api_reference_renders_offline(page: Page, site: Site) -> None:
+    page.goto(f"{site.url}/docs")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=15000)
+    page.goto(f"{site.url}/redoc")
+    expect(page.get_by_text("Allocate a case audit").first).to_be_attached(timeout=15000)
+
+
+def test_forms_work_without_javascript(browser: Browser, site: Site) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, site, "qa.manager")
+        page.goto(f"{site.url}/staff")
+        page.get_by_label("Staff handle").fill("new.auditor")
+        page.get_by_label("Full name").fill("Nia Jones")
+        page.get_by_label("Email address").fill("nia.jones@example.gov.uk")
+        page.get_by_label("Auditor", exact=True).check()
+        page.get_by_label("Team", exact=True).fill("Family Support 2")
+        page.get_by_label("Service area").select_option("strengthening_supporting_families")
+        page.get_by_role("button", name="Register").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("Nia Jones is in the staff register")
+    finally:
+        context.close()
