@@ -122,6 +122,7 @@ def look_at(page: Page, name: str) -> None:
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}-1280.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-1280-top.png"))  # what fits on one screen (README)
     width = page.viewport_size or {"width": 1280, "height": 900}
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
