@@ -14,7 +14,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.events import EVENT_TYPES, EventPayload
+from schemas.events import EventPayload
+from schemas.registry import read_payload
 
 SOURCE = "urn:qa-ledger:ledger"
 KAFKA_TOPIC = "qa-ledger.events.v1"
@@ -56,9 +57,14 @@ class EventEnvelope(BaseModel):
     prevhash: str | None = None
     data: dict[str, Any]
 
+    @property
+    def contract(self) -> str:
+        """The contract name (e.g. `AuditAllocated`): what consumers dispatch on."""
+        return self.type.rsplit(".", 1)[-1]
+
     def payload(self) -> EventPayload:
-        """The typed payload, validated against the published model for this type and version."""
-        return EVENT_TYPES[self.type].model_validate(self.data)
+        """The payload as the latest model of its contract, upcast from the version it was recorded with."""
+        return read_payload(self.contract, self.schemaversion, self.data)
 
 
 def canonical_bytes(envelope: EventEnvelope) -> bytes:

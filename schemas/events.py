@@ -1,18 +1,34 @@
 """Event payloads: the `data` of each published envelope, one frozen model per event type.
 
-Names are past-tense facts and are the contract once published. A breaking change to a payload
-gets a new `schema_version` (and an upcaster in the ledger), never an edit in place.
+These are the latest versions. Names are past-tense facts and are the contract once published. A
+change to a payload (a bound included) is a new `schema_version` with its own JSON Schema file and
+an upcaster in `schemas.registry`, never an edit in place; earlier versions stay importable
+(`schemas/events_v1.py`). Version 2 bounds every value (`schemas/bounds.py`); its shape is v1's.
 Children appear only by their case-system reference (`child_ref`), never by name.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
+from schemas.bounds import (
+    Bounded,
+    CalendarDate,
+    ChildRef,
+    FinancialYear,
+    FreeText,
+    Int32,
+    Label,
+    Month,
+    RuleName,
+    Slug,
+    StaffId,
+    Timestamp,
+    bounded_list,
+    int32,
+    single_line,
+)
 from schemas.vocabulary import (
     ActionSourceKind,
     AuditorGroup,
@@ -26,24 +42,14 @@ from schemas.vocabulary import (
     ServiceArea,
 )
 
-StaffId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")]
-ChildRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_-]{2,31}$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-Month = Annotated[str, StringConstraints(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")]
 
-
-class Part(BaseModel):
+class Part(Bounded):
     """A nested value object inside a payload."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class EventPayload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class EventPayload(Bounded):
     aggregate_type: ClassVar[str]
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
 
 
 # --- StaffMember -------------------------------------------------------------------------------
@@ -54,12 +60,12 @@ class StaffMemberRegistered(EventPayload):
 
     aggregate_type = "StaffMember"
     staff_id: StaffId
-    display_name: ShortText
-    email: ShortText
-    roles: list[Role] = Field(min_length=1)
-    team: ShortText
+    display_name: Label
+    email: Label
+    roles: Annotated[list[Role], bounded_list(20, min_length=1)]
+    team: Label
     service_area: ServiceArea
-    auditor_groups: list[AuditorGroup] = []
+    auditor_groups: Annotated[list[AuditorGroup], bounded_list(20)] = []
     manager_id: StaffId | None = None
 
 
@@ -68,12 +74,12 @@ class StaffRoleChanged(EventPayload):
 
     aggregate_type = "StaffMember"
     staff_id: StaffId
-    roles: list[Role] = Field(min_length=1)
-    auditor_groups: list[AuditorGroup]
-    team: ShortText
+    roles: Annotated[list[Role], bounded_list(20, min_length=1)]
+    auditor_groups: Annotated[list[AuditorGroup], bounded_list(20)]
+    team: Label
     service_area: ServiceArea
     manager_id: StaffId | None
-    reason: ShortText
+    reason: Label
 
 
 class StaffMemberLeft(EventPayload):
@@ -81,8 +87,8 @@ class StaffMemberLeft(EventPayload):
 
     aggregate_type = "StaffMember"
     staff_id: StaffId
-    left_on: date
-    reason: ShortText
+    left_on: CalendarDate
+    reason: Label
 
 
 # --- AuditCycle --------------------------------------------------------------------------------
@@ -92,25 +98,25 @@ class AuditCycleScheduled(EventPayload):
     """An 8-week audit cycle was scheduled; every date is derived from week 1's Monday."""
 
     aggregate_type = "AuditCycle"
-    name: ShortText
-    week1_monday: date
-    preparation_week_starts: date
-    audits_due_on: date
-    moderation_week_starts: date
-    moderation_week_ends: date
-    hos_qa_findings_window_starts: date
-    hos_qa_findings_window_ends: date
-    adqa_week_starts: date
-    ends_on: date
-    moderation_floor_percent: int
+    name: Label
+    week1_monday: CalendarDate
+    preparation_week_starts: CalendarDate
+    audits_due_on: CalendarDate
+    moderation_week_starts: CalendarDate
+    moderation_week_ends: CalendarDate
+    hos_qa_findings_window_starts: CalendarDate
+    hos_qa_findings_window_ends: CalendarDate
+    adqa_week_starts: CalendarDate
+    ends_on: CalendarDate
+    moderation_floor_percent: Annotated[int, int32(0, 100)]
 
 
 class AuditCycleClosed(EventPayload):
     """An audit cycle was closed; no further audits may be allocated to it."""
 
     aggregate_type = "AuditCycle"
-    closed_on: date
-    reason: ShortText
+    closed_on: CalendarDate
+    reason: Label
 
 
 # --- Audit -------------------------------------------------------------------------------------
@@ -125,13 +131,13 @@ class AuditAllocated(EventPayload):
     auditor_id: StaffId
     auditor_service_area: ServiceArea
     child_ref: ChildRef
-    case_team: ShortText
+    case_team: Label
     case_service_area: ServiceArea
     tool: AuditTool
-    tool_version: int
+    tool_version: Annotated[int, int32(1, 1000)]
     cycle_id: UUID | None
     specialist_audit_id: UUID | None
-    due_on: date
+    due_on: CalendarDate
     within_own_service_area: bool
     exempt_group: AuditorGroup | None
     flagged_own_service_area: bool
@@ -147,13 +153,13 @@ class AuditReallocated(EventPayload):
     within_own_service_area: bool
     exempt_group: AuditorGroup | None
     flagged_own_service_area: bool
-    reason: ShortText
+    reason: Label
 
 
 class DomainFinding(Part):
-    domain: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
+    domain: Slug
     grade: Grade | None = None
-    finding: Text
+    finding: FreeText
 
 
 class AuditSubmitted(EventPayload):
@@ -161,15 +167,15 @@ class AuditSubmitted(EventPayload):
 
     aggregate_type = "Audit"
     auditor_id: StaffId
-    submitted_on: date
-    practice_period_from: date
-    practice_period_to: date
-    extended_period_reason: ShortText | None
-    summary: Text
-    strengths: Text
-    areas_for_development: Text
-    domain_findings: list[DomainFinding]
-    practitioners_audited: list[StaffId] = []
+    submitted_on: CalendarDate
+    practice_period_from: CalendarDate
+    practice_period_to: CalendarDate
+    extended_period_reason: Label | None
+    summary: FreeText
+    strengths: FreeText
+    areas_for_development: FreeText
+    domain_findings: Annotated[list[DomainFinding], bounded_list()]
+    practitioners_audited: Annotated[list[StaffId], bounded_list()] = []
     on_time: bool
 
 
@@ -180,20 +186,20 @@ class AuditGraded(EventPayload):
 
     aggregate_type = "Audit"
     overall_grade: Grade
-    domain_grades: dict[str, Grade]
+    domain_grades: Annotated[dict[Slug, Grade], bounded_list()]
     previous_grade: Grade | None = None
-    reason: ShortText | None = None
+    reason: Label | None = None
 
 
 class AuditAmended(EventPayload):
     """A correction to a submitted audit's findings; the original stays in the ledger."""
 
     aggregate_type = "Audit"
-    reason: ShortText
-    summary: Text | None = None
-    strengths: Text | None = None
-    areas_for_development: Text | None = None
-    domain_findings: list[DomainFinding] | None = None
+    reason: Label
+    summary: FreeText | None = None
+    strengths: FreeText | None = None
+    areas_for_development: FreeText | None = None
+    domain_findings: Annotated[list[DomainFinding], bounded_list()] | None = None
     overall_grade: Grade | None = None
 
 
@@ -208,30 +214,30 @@ class ReflectiveDiscussionHeld(EventPayload):
     """
 
     aggregate_type = "Audit"
-    held_on: date
+    held_on: CalendarDate
     logged_by_capacity: ParticipantCapacity
-    participants: list[DiscussionParticipant]
+    participants: Annotated[list[DiscussionParticipant], bounded_list()]
     service_manager_present: bool
-    notes: Text
+    notes: FreeText
 
 
 class AuditModerated(EventPayload):
     """The QA Manager or PSW moderated the audit; agreement compares with the auditor's grade."""
 
     aggregate_type = "Audit"
-    moderator_ids: list[StaffId]
-    moderated_on: date
+    moderator_ids: Annotated[list[StaffId], bounded_list()]
+    moderated_on: CalendarDate
     auditor_grade: Grade
     moderated_grade: Grade
     agrees_with_auditor: bool
-    feedback: Text
+    feedback: FreeText
 
 
 class AuditWithdrawn(EventPayload):
     """The QA Manager withdrew the audit (e.g. allocated in error), with a reason."""
 
     aggregate_type = "Audit"
-    reason: ShortText
+    reason: Label
 
 
 # --- Action ------------------------------------------------------------------------------------
@@ -242,12 +248,12 @@ class ActionAgreed(EventPayload):
 
     aggregate_type = "Action"
     owner_id: StaffId
-    owner_team: ShortText
+    owner_team: Label
     owner_service_area: ServiceArea
-    description: Text
-    measure_of_success: Text
-    due_on: date
-    agreed_on: date
+    description: FreeText
+    measure_of_success: FreeText
+    due_on: CalendarDate
+    agreed_on: CalendarDate
     source_kind: ActionSourceKind
     source_id: UUID
     audit_id: UUID | None
@@ -258,32 +264,32 @@ class ActionProgressNoted(EventPayload):
     """Progress on an action was noted."""
 
     aggregate_type = "Action"
-    note: Text
-    noted_on: date
+    note: FreeText
+    noted_on: CalendarDate
 
 
 class ActionDueDateChanged(EventPayload):
     """An action's due date was changed, with a reason."""
 
     aggregate_type = "Action"
-    previous_due_on: date
-    due_on: date
-    reason: ShortText
+    previous_due_on: CalendarDate
+    due_on: CalendarDate
+    reason: Label
 
 
 class ActionCompleted(EventPayload):
     """An action was completed, with the difference it made."""
 
     aggregate_type = "Action"
-    completed_on: date
-    outcome: Text
+    completed_on: CalendarDate
+    outcome: FreeText
 
 
 class ActionCancelled(EventPayload):
     """An action was cancelled, with a reason."""
 
     aggregate_type = "Action"
-    reason: ShortText
+    reason: Label
 
 
 # --- Meeting -----------------------------------------------------------------------------------
@@ -292,11 +298,11 @@ class ActionCancelled(EventPayload):
 class PresentedReport(Part):
     presenter_id: StaffId
     service_area: ServiceArea | None = None
-    strengths: Text
-    challenges: Text
-    reinforcing_strengths: Text | None = None
-    addressing_challenges: Text | None = None
-    specialist_audit_learning: Text | None = None
+    strengths: FreeText
+    challenges: FreeText
+    reinforcing_strengths: FreeText | None = None
+    addressing_challenges: FreeText | None = None
+    specialist_audit_learning: FreeText | None = None
 
 
 class QAMeetingHeld(EventPayload):
@@ -309,16 +315,16 @@ class QAMeetingHeld(EventPayload):
     cycle_id: UUID
     service_area: ServiceArea | None
     focus: MeetingFocus
-    held_on: date
-    cycle_week: int
+    held_on: CalendarDate
+    cycle_week: Int32
     in_expected_week: bool
     chair_id: StaffId
-    attendee_ids: list[StaffId]
-    invitee_ids: list[StaffId]
-    measures_reviewed: list[ShortText]
-    reports: list[PresentedReport]
-    headline_learning: Text | None
-    moderation_learning: Text | None
+    attendee_ids: Annotated[list[StaffId], bounded_list()]
+    invitee_ids: Annotated[list[StaffId], bounded_list()]
+    measures_reviewed: Annotated[list[Label], bounded_list()]
+    reports: Annotated[list[PresentedReport], bounded_list()]
+    headline_learning: FreeText | None
+    moderation_learning: FreeText | None
 
 
 # --- Programme ---------------------------------------------------------------------------------
@@ -328,7 +334,7 @@ class ProgrammeOpened(EventPayload):
     """The specialist audit programme of a financial year (April to March) was opened."""
 
     aggregate_type = "Programme"
-    financial_year: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    financial_year: FinancialYear
 
 
 class SpecialistAuditScheduled(EventPayload):
@@ -336,11 +342,11 @@ class SpecialistAuditScheduled(EventPayload):
 
     aggregate_type = "Programme"
     specialist_audit_id: UUID
-    financial_year: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    financial_year: FinancialYear
     month: Month
-    topic: ShortText
+    topic: Label
     external_auditor_id: StaffId
-    minimum_audits: int = Field(ge=9)
+    minimum_audits: Annotated[int, int32(9, 1000)]
 
 
 class ThematicAuditRequested(EventPayload):
@@ -348,12 +354,12 @@ class ThematicAuditRequested(EventPayload):
 
     aggregate_type = "Programme"
     specialist_audit_id: UUID
-    financial_year: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
-    topic: ShortText
-    rationale: Text
+    financial_year: FinancialYear
+    topic: Label
+    rationale: FreeText
     meeting_id: UUID | None
     month: Month | None
-    minimum_audits: int = Field(ge=1)
+    minimum_audits: Annotated[int, int32(1, 1000)]
 
 
 # --- Notification ------------------------------------------------------------------------------
@@ -364,15 +370,15 @@ class NotificationDelivered(EventPayload):
 
     aggregate_type = "Notification"
     cause_event_id: UUID
-    cause_event_type: str
-    rule: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]{1,64}$")]
+    cause_event_type: Annotated[str, single_line(200)]
+    rule: RuleName
     recipient_id: StaffId
     channel: NotificationChannel
-    delivered_at: datetime
-    subject_line: ShortText
+    delivered_at: Timestamp
+    subject_line: Label
 
 
-EVENT_TYPES: dict[str, type[EventPayload]] = {
+LATEST_PAYLOADS: dict[str, type[EventPayload]] = {
     cls.__name__: cls
     for cls in (
         StaffMemberRegistered,
@@ -400,3 +406,6 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         NotificationDelivered,
     )
 }
+
+# The latest payload model per contract name (every version: `schemas.registry.PAYLOADS`).
+EVENT_TYPES = LATEST_PAYLOADS

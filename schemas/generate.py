@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 from schemas.envelope import EventEnvelope, dataschema_uri
-from schemas.events import EVENT_TYPES
+from schemas.registry import PAYLOADS
 
 JSON_DIR = Path(__file__).parent / "json"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def rendered() -> dict[str, str]:
@@ -21,11 +22,13 @@ def rendered() -> dict[str, str]:
     envelope = EventEnvelope.model_json_schema()
     envelope["$id"] = "urn:qa-ledger:schema:EventEnvelope:v1"
     files["EventEnvelope.v1.json"] = _dump(envelope)
-    for name, model in EVENT_TYPES.items():
+    for (name, version), model in PAYLOADS.items():
         schema = model.model_json_schema()
-        schema["$id"] = dataschema_uri(name, model.schema_version)
+        schema["$id"] = dataschema_uri(name, version)
         schema["x-aggregate-type"] = model.aggregate_type
-        files[f"events/{name}.v{model.schema_version}.json"] = _dump(schema)
+        if version >= 2:  # v1 files stay byte for byte as published
+            schema["$schema"] = DIALECT
+        files[f"events/{name}.v{version}.json"] = _dump(schema)
     return files
 
 

@@ -12,16 +12,19 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from schemas.events import (
+from schemas.bounds import (
+    CalendarDate,
     ChildRef,
-    DiscussionParticipant,
-    DomainFinding,
+    FreeText,
+    Label,
     Month,
-    PresentedReport,
-    ShortText,
+    RuleName,
     StaffId,
-    Text,
+    bounded_list,
+    int32,
+    single_line,
 )
+from schemas.events import DiscussionParticipant, DomainFinding, PresentedReport
 from schemas.vocabulary import (
     ActionSourceKind,
     AuditorGroup,
@@ -34,9 +37,22 @@ from schemas.vocabulary import (
     ServiceArea,
 )
 
-Team = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-# Casework dates, bounded so that date arithmetic (cycle weeks, 6-month windows) cannot overflow.
-Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+# The contract's bounded types (schemas/bounds.py): the ledger refuses what no consumer could store.
+ShortText = Label
+Text = FreeText
+Team = Annotated[str, single_line(100)]
+# Casework dates, tighter than the contract's, so that date arithmetic (cycle weeks, 6-month
+# windows) cannot overflow.
+Day = Annotated[CalendarDate, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+Email = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[^@\s\u0000-\u001f\u007f-\u009f]+@[^@\s\u0000-\u001f\u007f-\u009f]+\.[^@\s\u0000-\u001f\u007f-\u009f]+$",
+        max_length=254,
+    ),
+]
+# Staff lists (attendees, moderators, participants...) and lists of findings or reports.
+Few = bounded_list()
 
 
 class Command(BaseModel):
@@ -46,11 +62,11 @@ class Command(BaseModel):
 class RegisterStaff(Command):
     staff_id: StaffId = Field(description="Stable staff handle, also the `sub` of their token.")
     display_name: ShortText
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-    roles: list[Role] = Field(min_length=1)
+    email: Email
+    roles: list[Role] = Field(min_length=1, max_length=20)
     team: Team
     service_area: ServiceArea
-    auditor_groups: list[AuditorGroup] = []
+    auditor_groups: list[AuditorGroup] = Field(default=[], max_length=20)
     manager_id: StaffId | None = None
 
     model_config = ConfigDict(
@@ -70,8 +86,8 @@ class RegisterStaff(Command):
 
 
 class ChangeStaffRoles(Command):
-    roles: list[Role] = Field(min_length=1)
-    auditor_groups: list[AuditorGroup] = []
+    roles: list[Role] = Field(min_length=1, max_length=20)
+    auditor_groups: list[AuditorGroup] = Field(default=[], max_length=20)
     team: Team
     service_area: ServiceArea
     manager_id: StaffId | None = None
@@ -98,10 +114,16 @@ class AllocateAudit(Command):
     case_team: Team = Field(description="The team the child is allocated to (whose Team Manager logs the RCD).")
     case_service_area: ServiceArea
     tool: AuditTool = AuditTool.TEN_DOMAIN
-    tool_version: int | None = Field(default=None, description="Defaults to the tool's latest version.")
+    tool_version: Annotated[int, int32(1, 1000)] | None = Field(
+        default=None, description="Defaults to the tool's latest version."
+    )
     cycle_id: UUID | None = None
     specialist_audit_id: UUID | None = None
-    due_on: Day | None = Field(default=None, description="Required outside a cycle; in a cycle, day 14.")
+    due_on: Day | None = Field(
+        default=None,
+        description="Required outside a cycle. In a cycle: day 14, or for an audit allocated after week 1 "
+        "the date the allocator sets (default 14 days on).",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -152,9 +174,11 @@ class SubmitAudit(Command):
     summary: Text
     strengths: Text
     areas_for_development: Text
-    domain_findings: list[DomainFinding] = Field(description="One finding and grade for every domain of the tool.")
+    domain_findings: list[DomainFinding] = Field(
+        max_length=200, description="One finding and grade for every domain of the tool."
+    )
     overall_grade: Grade
-    practitioners_audited: list[StaffId] = []
+    practitioners_audited: Annotated[list[StaffId], Few] = []
 
 
 class AmendAudit(Command):
@@ -162,7 +186,7 @@ class AmendAudit(Command):
     summary: Text | None = None
     strengths: Text | None = None
     areas_for_development: Text | None = None
-    domain_findings: list[DomainFinding] | None = None
+    domain_findings: Annotated[list[DomainFinding], Few] | None = None
     overall_grade: Grade | None = None
 
 
@@ -182,7 +206,7 @@ class RecordReflectiveDiscussion(Command):
     )
 
     held_on: Day
-    participants: list[DiscussionParticipant] = Field(min_length=2)
+    participants: list[DiscussionParticipant] = Field(min_length=2, max_length=200)
     notes: Text
 
 
@@ -200,7 +224,7 @@ class ModerateAudit(Command):
     moderated_grade: Grade
     feedback: Text
     co_moderator_ids: list[StaffId] = Field(
-        default=[], description="Fellow moderators, e.g. the PSW, or an Early Help Service Manager."
+        default=[], max_length=20, description="Fellow moderators, e.g. the PSW, or an Early Help Service Manager."
     )
 
 
@@ -268,10 +292,10 @@ class RecordMeeting(Command):
     cycle_id: UUID
     service_area: ServiceArea | None = None
     held_on: Day
-    attendee_ids: list[StaffId] = Field(min_length=1)
-    invitee_ids: list[StaffId] = []
-    measures_reviewed: list[ShortText] = []
-    reports: list[PresentedReport] = []
+    attendee_ids: list[StaffId] = Field(min_length=1, max_length=200)
+    invitee_ids: Annotated[list[StaffId], Few] = []
+    measures_reviewed: Annotated[list[ShortText], Few] = []
+    reports: Annotated[list[PresentedReport], Few] = []
     headline_learning: Text | None = None
     moderation_learning: Text | None = None
 
@@ -280,21 +304,23 @@ class ScheduleSpecialistAudit(Command):
     month: Month = Field(examples=["2026-04"])
     topic: ShortText = Field(examples=["Private fostering"])
     external_auditor_id: StaffId
-    minimum_audits: int = Field(default=9, ge=1)
+    minimum_audits: int = Field(default=9, ge=1, le=1000)
 
 
 class RequestThematicAudit(Command):
     topic: ShortText
     rationale: Text
-    meeting_id: UUID | None = None
+    meeting_id: UUID = Field(
+        description="The ADQA meeting at which the thematic audit was agreed (guidance section 5)."
+    )
     month: Month | None = None
-    minimum_audits: int = Field(default=9, ge=1)
+    minimum_audits: int = Field(default=9, ge=1, le=1000)
 
 
 class RecordNotificationDelivered(Command):
     cause_event_id: UUID
     cause_event_type: ShortText
-    rule: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]{1,64}$")]
+    rule: RuleName
     recipient_id: StaffId
     channel: NotificationChannel
     subject_line: ShortText

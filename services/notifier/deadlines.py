@@ -82,17 +82,34 @@ def _tell(
 
 
 def chase_overdue_audits(source: DeadlineSource, today: date) -> Iterable[Evaluation]:
-    """The day after the due date, an unsubmitted audit goes to its auditor and their Head of Service."""
+    """The day after the due date, an unsubmitted audit goes to its auditor and to who sees it done:
+    the Head of Service of the auditor's area ("Heads of Service ensure their auditors complete their
+    audits"), or for a specialist or thematic audit the QA Manager who commissioned it."""
     for audit in source.audits_unsubmitted_after_due(today):
         deadline = Deadline(AUDIT_OVERDUE, str(audit.audit_id), audit.allocated_event_id, "AuditAllocated")
 
         def decide(audit: AuditCase = audit, deadline: Deadline = deadline) -> list[Notification]:
             auditor = source.staff(audit.auditor_id)
-            area = auditor.service_area if auditor else audit.auditor_service_area
-            people = unique_active([auditor, *source.holders(Role.HEAD_OF_SERVICE, service_area=area)])
+            if audit.specialist_audit_id is not None:
+                followers = commissioning_qa_managers(source, audit)
+            else:
+                area = auditor.service_area if auditor else audit.auditor_service_area
+                followers = source.holders(Role.HEAD_OF_SERVICE, service_area=area)
+            people = unique_active([auditor, *followers])
             return _tell(deadline, people, lambda p: messages.audit_overdue(p, audit, auditor))
 
         yield deadline, decide
+
+
+def commissioning_qa_managers(source: Directory, audit: AuditCase) -> list[StaffMember]:
+    """Who commissioned a specialist audit from the external auditor: the QA Manager who scheduled it,
+    else the one who allocated it (a thematic request comes from the AD), else every QA Manager."""
+    assert audit.specialist_audit_id is not None
+    for handle in (source.commissioner(audit.specialist_audit_id), audit.allocated_by):
+        person = source.staff(handle) if handle else None
+        if person is not None and person.active and person.holds(Role.QA_MANAGER):
+            return [person]
+    return source.holders(Role.QA_MANAGER)
 
 
 def prompt_missing_rcds(source: DeadlineSource, today: date) -> Iterable[Evaluation]:

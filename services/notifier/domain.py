@@ -86,6 +86,8 @@ class AuditCase:
     moderated: bool = False
     withdrawn: bool = False
     moderated_grade: str | None = None
+    specialist_audit_id: UUID | None = None
+    allocated_by: str | None = None  # who allocated it (the actor of AuditAllocated)
 
     @property
     def effective_grade(self) -> str | None:
@@ -152,6 +154,10 @@ class Directory(Protocol):
     def audit(self, audit_id: UUID) -> AuditCase | None: ...
 
     def cycle(self, cycle_id: UUID) -> Cycle | None: ...
+
+    def commissioner(self, specialist_audit_id: UUID) -> str | None:
+        """The QA Manager who scheduled a specialist audit (None for a thematic request, or unknown)."""
+        ...
 
     def told(self, subject_id: str, rule: str, recipient_id: str) -> bool:
         """Whether this person was already told under this rule about this audit (or action, cycle)."""

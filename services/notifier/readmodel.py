@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from schemas import events as e
 from schemas.notification_rules import canonical_rule
+from schemas.vocabulary import Role
 from services.notifier.domain import ActionItem, AuditCase, Cycle, StaffMember, message_id
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ def audit_allocated(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditAlloc
             p.tool.value,
             p.due_on,
             env.id,
+            specialist_audit_id=p.specialist_audit_id,
+            allocated_by=env.actorid,
         )
     )
 
@@ -138,6 +141,16 @@ def action_closed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionComple
     tx.update_action(env.aggregateid, is_open=0)
 
 
+def specialist_audit_scheduled(tx: NotifierTransaction, env: EventEnvelope, p: e.SpecialistAuditScheduled) -> None:
+    # Scheduling a month's specialist audits with an external auditor is commissioning them.
+    commissioner = env.actorid if env.actorrole == Role.QA_MANAGER.value else None
+    tx.put_specialist_audit(p.specialist_audit_id, commissioner)
+
+
+def thematic_audit_requested(tx: NotifierTransaction, env: EventEnvelope, p: e.ThematicAuditRequested) -> None:
+    tx.put_specialist_audit(p.specialist_audit_id, None)  # requested by the AD: the allocating QA Manager follows up
+
+
 def receipt_read_back(tx: NotifierTransaction, env: EventEnvelope, p: e.NotificationDelivered) -> None:
     # On a replay into an empty store (a lost or rebuilt outbox), the ledger's receipts are what
     # stop the notifier from telling people a second time.
@@ -163,5 +176,7 @@ PROJECTORS: dict[str, Projector] = {
     "ActionDueDateChanged": action_due_date_changed,
     "ActionCompleted": action_closed,
     "ActionCancelled": action_closed,
+    "SpecialistAuditScheduled": specialist_audit_scheduled,
+    "ThematicAuditRequested": thematic_audit_requested,
     "NotificationDelivered": receipt_read_back,
 }

@@ -7,6 +7,7 @@ one projector can be rebuilt from position 0 while the others stand still.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -26,6 +27,14 @@ log = logging.getLogger("qa_ledger.projections")
 
 TRACKING_DDL = """
     CREATE TABLE IF NOT EXISTS proj_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)"""
+# The table definitions each projector's rows were written with: when they change (a new column), that
+# projector's tables are dropped and replayed from position 0 instead of failing on the old ones.
+SCHEMA_DDL = """
+    CREATE TABLE IF NOT EXISTS proj_schema (projection TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)"""
+
+
+def fingerprint(projector: Projector) -> str:
+    return hashlib.sha256("\n".join([*projector.tables.values(), *projector.indexes]).encode()).hexdigest()
 
 
 def london_today() -> date:
@@ -51,9 +60,16 @@ class Projections:
     def create_tables(self) -> None:
         with self.db.transaction() as tx:
             tx.execute(TRACKING_DDL)
+            tx.execute(SCHEMA_DDL)
             tx.execute(TRAIL_READS_DDL)
             tx.execute(TRAIL_READS_INDEX)
+            stored = {row["projection"]: row["fingerprint"] for row in tx.all("SELECT * FROM proj_schema")}
             for projector in self.projectors:
+                current = fingerprint(projector)
+                if stored.get(projector.name) != current:
+                    self._drop(tx, projector)
+                    if projector.name in stored:
+                        log.warning("the %s read models changed shape: replaying them from position 0", projector.name)
                 for ddl in [*projector.tables.values(), *projector.indexes]:
                     tx.execute(ddl)
                 tx.execute(
@@ -61,6 +77,17 @@ class Projections:
                     " ON CONFLICT (projection) DO NOTHING",
                     (projector.name,),
                 )
+                tx.execute(
+                    "INSERT INTO proj_schema (projection, fingerprint) VALUES (?, ?)"
+                    " ON CONFLICT (projection) DO UPDATE SET fingerprint = EXCLUDED.fingerprint",
+                    (projector.name, current),
+                )
+
+    @staticmethod
+    def _drop(tx: Tx, projector: Projector) -> None:
+        for table in projector.tables:
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
+        tx.execute("DELETE FROM proj_tracking WHERE projection = ?", (projector.name,))
 
     # --- PositionedConsumer -----------------------------------------------------------------------
 
@@ -104,9 +131,7 @@ class Projections:
         with self.db.transaction() as tx:
             for projector in self.projectors:
                 if projector.name in chosen:
-                    for table in projector.tables:
-                        tx.execute(f"DROP TABLE IF EXISTS {table}")
-                    tx.execute("DELETE FROM proj_tracking WHERE projection = ?", (projector.name,))
+                    self._drop(tx, projector)
         self.create_tables()
 
     def rebuild(self, feed: EventFeed, names: Iterable[str] | None = None, batch_size: int = 500) -> int:

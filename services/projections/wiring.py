@@ -18,7 +18,7 @@ from services.platform.auth import AuthSettings, TokenVerifier
 from services.platform.docs import serve_docs_offline
 from services.platform.http import install_middleware
 from services.platform.problems import PermissionDenied, install_problem_handlers, problem
-from services.projections.api.routes import actions, cycles, programme, reports, status, trails
+from services.projections.api.routes import actions, cycles, programme, registers, reports, status, trails
 from services.projections.consumer import Projections, london_today
 from services.projections.queries.common import InvalidQuery, NotFoundError
 from services.projections.store import DEFAULT_URL, Database
@@ -36,7 +36,7 @@ def build_projections(database_url: str = DEFAULT_URL, today: Callable[[], date]
 
 def projections_router() -> APIRouter:
     router = APIRouter(prefix="/v1")
-    for module in (cycles, actions, trails, programme, reports, status):
+    for module in (cycles, actions, trails, programme, reports, registers, status):
         router.include_router(module.router)
     return router
 

@@ -322,3 +322,82 @@ def test_operations_endpoints(client: TestClient, auth: Auth, world: World) -> N
     metrics = client.get("/metrics").text
     assert 'qa_ledger_http_requests_total{method="GET",route="/v1/events",status="200"}' in metrics
     assert "qa_ledger_events_appended_total" in metrics
+
+
+def test_an_audit_reads_back_with_its_state_and_the_version_if_match_needs(
+    client: TestClient, auth: Auth, world: World
+) -> None:
+    qa = auth("qa.manager", "qa_manager")
+    audit = world.allocate(world.cycle(), auditor="aud.mash", child_ref="MOS-515151")
+    world.submit(audit, grade="requires_improvement")
+    world.moderate(audit, grade="inadequate")
+
+    r = client.get(f"/v1/audits/{audit}", headers=qa)
+    assert r.status_code == 200, r.text
+    state = r.json()
+    assert r.headers["ETag"] == f'"{state["version"]}"' and state["version"] == 4
+    assert {k: state[k] for k in ("status", "child_ref", "auditor_id", "case_team", "case_service_area")} == {
+        "status": "submitted",
+        "child_ref": "MOS-515151",
+        "auditor_id": "aud.mash",
+        "case_team": "Children in Care 1",
+        "case_service_area": "supporting_our_children",
+    }
+    assert (state["auditor_grade"], state["moderated_grade"], state["effective_grade"]) == (
+        "requires_improvement",
+        "inadequate",
+        "inadequate",
+    )
+    assert state["submitted_on"] == world.today.isoformat() and state["reflective_discussion_logged"] is False
+
+    # The ETag is what If-Match needs: a stale one is refused, the current one accepted.
+    discussion = {"held_on": world.today.isoformat(), "notes": "Agreed next steps"}
+    sm = auth("sm.soc", "service_manager")
+    stale = client.post(
+        f"/v1/audits/{audit}/reflective-discussion",
+        json={**discussion, "participants": world.participants(with_service_manager=True)},
+        headers={**sm, "If-Match": '"3"'},
+    )
+    assert stale.status_code == 409
+    fresh = client.post(
+        f"/v1/audits/{audit}/reflective-discussion",
+        json={**discussion, "participants": world.participants(with_service_manager=True)},
+        headers={**sm, "If-Match": r.headers["ETag"]},
+    )
+    assert fresh.status_code == 200, fresh.text
+    assert client.get(f"/v1/audits/{audit}", headers=qa).json()["reflective_discussion_logged"] is True
+
+
+def test_an_audit_is_read_within_the_readers_scope(client: TestClient, auth: Auth, world: World) -> None:
+    audit = world.allocate(world.cycle(), auditor="aud.soc", child_ref="MOS-525252")  # a SOC auditor, a SOC case
+    allowed = {
+        ("qa.manager", "qa_manager"),
+        ("psw.one", "principal_social_worker"),
+        ("ad.one", "assistant_director"),
+        ("hos.soc", "head_of_service"),
+        ("sm.soc", "service_manager"),
+        ("pdl.soc", "practice_development_leader"),
+        ("tm.cic1", "team_manager"),  # the child's team
+        ("aud.soc", "auditor"),  # the allocated auditor
+    }
+    refused = {
+        ("hos.mash", "head_of_service"),
+        ("aud.mash", "auditor", "team_manager"),  # another auditor; Team Manager of another team
+        ("sw.cic1", "auditor"),
+    }
+    for who in allowed:
+        assert client.get(f"/v1/audits/{audit}", headers=auth(*who)).status_code == 200, who
+    for who in refused:
+        r = client.get(f"/v1/audits/{audit}", headers=auth(*who))
+        assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json"), who
+    assert client.get(f"/v1/audits/{audit}").status_code == 401
+    missing = client.get("/v1/audits/00000000-0000-4000-8000-000000000000", headers=auth("qa.manager", "qa_manager"))
+    assert missing.status_code == 404
+
+
+def test_the_head_of_service_of_the_auditor_reads_their_auditors_audit(
+    client: TestClient, auth: Auth, world: World
+) -> None:
+    # "Heads of Service ensure their auditors complete their audits": they follow an audit of another area's case.
+    audit = world.allocate(world.cycle(), auditor="aud.mash", child_ref="MOS-535353")
+    assert client.get(f"/v1/audits/{audit}", headers=auth("hos.mash", "head_of_service")).status_code == 200

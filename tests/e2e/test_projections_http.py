@@ -116,10 +116,12 @@ class TestRolesAndScope:
     def test_outstanding_actions_are_scoped_and_closed_to_auditors(
         self, api: TestClient, auth: Auth, scenario: dict[str, Any], clock: Clock
     ) -> None:
-        as_of = clock.today.isoformat()
-        team = get(api, "/v1/actions/outstanding", auth("tm.cic1", "team_manager"), as_of=as_of).json()
+        # No `as_of`: aged as of today (the test clock's day) with everything recorded so far. (With `as_of`,
+        # the answer is what was known at the end of that day, and the test clock's day is in the past.)
+        team = get(api, "/v1/actions/outstanding", auth("tm.cic1", "team_manager")).json()
+        assert team["as_of"] == clock.today.isoformat()
         assert team["open"] == 0  # the one open action is the Service Manager's, in another team
-        area = get(api, "/v1/actions/outstanding", auth("hos.soc", "head_of_service"), as_of=as_of).json()
+        area = get(api, "/v1/actions/outstanding", auth("hos.soc", "head_of_service")).json()
         assert [a["owner_id"] for a in area["actions"]] == ["sm.soc"]
         assert get(api, "/v1/actions/outstanding", auth("aud.mash", "auditor")).status_code == 403
 
@@ -199,12 +201,13 @@ class TestQueries:
             cycle=str(scenario["cycle"]),
             service_area="supporting_our_children",
         ).json()
-        assert report["audits"]["submitted"] == 5 and report["moderation"]["moderated"] == 2
-        assert report["markdown"].startswith("# Head of Service report")
-        assert report["specialist_audit_learning"][0]["learning"] == "Private fostering checks are late."
+        assert report["findings"]["submitted"] == 5 and report["moderation"]["moderated"] == 2
+        assert report["markdown"].startswith("# Supporting Our Children, Adoption, Fostering & Residential Homes: Head")
+        learning = report["specialist_and_thematic_learning"]["presented"]
+        assert learning[0]["learning"] == "Private fostering checks are late."
         six = get(api, "/v1/reports/six-monthly", qa, to=clock.today.isoformat(), format="markdown")
         assert six.headers["content-type"].startswith("text/markdown")
-        assert "## Strengths and challenges by domain" in six.text and "## Moderation learning" in six.text
+        assert "## Strengths and challenges by domain" in six.text and "## Learning from moderation" in six.text
         assert get(api, "/v1/quotas", qa, month=clock.today.isoformat()[:7]).json()["short"]
         assert get(api, "/v1/quotas", qa, month="2026-13").status_code == 422
         [item] = get(api, "/v1/programme/progress", qa).json()["items"]
@@ -214,7 +217,7 @@ class TestQueries:
         head = world.ledger.feed_page(0, 1).head
         assert status["head"] == head and status["lag"] == 0
         assert {p["name"]: p["position"] for p in status["projections"]} == dict.fromkeys(
-            ["staff", "audits", "actions", "programme", "trails"], head
+            ["staff", "audits", "actions", "meetings", "programme", "trails"], head
         )
 
         world.allocate(scenario["cycle"], child_ref="MOS-999999")

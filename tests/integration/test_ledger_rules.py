@@ -85,6 +85,20 @@ class TestAllocation:
         audit_id = world.allocate(cycle)
         assert world.ledger.read_stream(world.qa, audit_id)[0].data["due_on"] == "2026-12-06"
 
+    def test_a_cycle_audit_allocated_after_week_one_is_due_when_the_allocator_says(self, world: World, clock) -> None:  # type: ignore[no-untyped-def]
+        cycle = world.cycle(date(2026, 11, 16))  # day 14 is 29 Nov
+        clock.today = date(2026, 11, 22)  # still week 1: every audit is due on day 14
+        assert world.ledger.read_stream(world.qa, world.allocate(cycle))[0].data["due_on"] == "2026-11-29"
+        refused(world, InvalidCommand, "end of week 2", world.allocate, cycle, due_on=date(2026, 12, 3))
+
+        clock.today = date(2026, 11, 24)  # week 2: 14 days on unless the allocator sets a date
+        assert world.ledger.read_stream(world.qa, world.allocate(cycle))[0].data["due_on"] == "2026-12-08"
+        chosen = world.allocate(cycle, due_on=date(2026, 12, 4))
+        assert world.ledger.read_stream(world.qa, chosen)[0].data["due_on"] == "2026-12-04"
+        refused(
+            world, InvalidCommand, "due_on: must not be in the past", world.allocate, cycle, due_on=date(2026, 11, 23)
+        )
+
     def test_a_head_of_service_allocates_only_within_their_own_area(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         hos = actor("hos.soc")
         own = c.AllocateAudit(
@@ -187,8 +201,10 @@ class TestSubmission:
         refused(world, StateConflict, "already been submitted", world.submit, audit_id)
 
     def test_late_submission_is_recorded_as_not_on_time(self, world: World, clock) -> None:  # type: ignore[no-untyped-def]
-        cycle = world.cycle(date(2026, 11, 2))  # due 2026-11-15; today is 2026-11-26
+        cycle = world.cycle(date(2026, 11, 2))  # due 2026-11-15
+        clock.today = date(2026, 11, 2)  # allocated in week 1, so due on day 14
         audit_id = world.allocate(cycle)
+        clock.today = date(2026, 11, 26)
         world.submit(audit_id)
         assert world.ledger.read_stream(world.qa, audit_id)[1].data["on_time"] is False
 
@@ -338,6 +354,37 @@ class TestModeration:
         data = world.ledger.read_stream(world.qa, audit_id)[-1].data
         assert data["agrees_with_auditor"] is False and data["auditor_grade"] == "good"
 
+    def test_an_early_help_audit_is_moderated_alongside_an_early_help_service_manager(
+        self, world: World, cycle
+    ) -> None:  # type: ignore[no-untyped-def]
+        audit_id = world.allocate(cycle, auditor="eh.leader", case_team="Early Help North", case_area=EH)
+        world.submit(audit_id, auditor="eh.leader")
+        alone = c.ModerateAudit(moderated_grade="good", feedback="Well evidenced")
+        refused(
+            world,
+            InvalidCommand,
+            "co_moderator_ids: an Early Help audit is moderated alongside an Early Help Service Manager",
+            world.ledger.moderate_audit,
+            world.qa,
+            audit_id,
+            alone,
+            NO_KEY,
+        )
+        wrong_area = alone.model_copy(update={"co_moderator_ids": ["sm.soc"]})
+        refused(
+            world,
+            InvalidCommand,
+            "Early Help Service Manager",
+            world.ledger.moderate_audit,
+            world.qa,
+            audit_id,
+            wrong_area,
+            NO_KEY,
+        )
+        together = alone.model_copy(update={"co_moderator_ids": ["sm.eh"]})
+        world.ledger.moderate_audit(world.qa, audit_id, together, NO_KEY)
+        assert world.ledger.read_stream(world.qa, audit_id)[-1].data["moderator_ids"] == ["qa.manager", "sm.eh"]
+
     def test_only_a_submitted_audit_is_moderated(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
         refused(world, StateConflict, "not been submitted", world.moderate, audit_id)
@@ -364,6 +411,16 @@ class TestActions:
                 source_kind="moderation",
                 source_id=uuid4(),
             )  # type: ignore[call-arg]
+
+    def test_the_psw_agrees_actions_from_a_moderation_only(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        audit_id = world.allocate(cycle)
+        world.submit(audit_id)
+        world.discuss(audit_id)
+        refused(world, NotPermitted, "from a moderation", world.agree_action, audit_id, "tm.cic1", "psw.one")
+        world.moderate(audit_id, by="psw.one", grade="requires_improvement")
+        action_id = world.agree_action(audit_id, owner="tm.cic1", by="psw.one", source_kind="moderation")
+        event = world.ledger.read_stream(world.qa, action_id)[0]
+        assert event.actorrole == "principal_social_worker" and event.data["source_kind"] == "moderation"
 
     def test_due_date_cannot_be_in_the_past(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
@@ -481,10 +538,50 @@ class TestMeetingsAndProgramme:
             NO_KEY,
         )
 
-    def test_only_the_assistant_director_requests_thematic_audits(self, world: World) -> None:
-        cmd = c.RequestThematicAudit(topic="Neglect", rationale="Recurring theme in moderation")
+    def test_only_the_assistant_director_requests_thematic_audits(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        meeting = world.adqa_meeting(cycle)
+        cmd = c.RequestThematicAudit(topic="Neglect", rationale="Recurring theme in moderation", meeting_id=meeting)
         refused(world, NotPermitted, "roles", world.ledger.request_thematic_audit, world.qa, cmd, NO_KEY)
         assert world.ledger.request_thematic_audit(actor("ad.one"), cmd, NO_KEY).status_code == 201
+
+    def test_a_thematic_request_names_the_adqa_meeting_that_agreed_it(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        from pydantic import ValidationError
+
+        with pytest.raises(ValidationError, match="meeting_id"):
+            c.RequestThematicAudit(topic="Neglect", rationale="Recurring theme")  # type: ignore[call-arg]
+        ad = actor("ad.one")
+        unknown = c.RequestThematicAudit(topic="Neglect", rationale="r", meeting_id=uuid4())
+        refused(
+            world,
+            InvalidCommand,
+            "meeting_id: is not a recorded ADQA meeting",
+            world.ledger.request_thematic_audit,
+            ad,
+            unknown,
+            NO_KEY,
+        )
+        hos_meeting = world.ledger.record_meeting(
+            actor("hos.soc"),
+            c.RecordMeeting(
+                kind="hos_qa",
+                focus="performance_data",
+                cycle_id=cycle,
+                service_area=SOC,
+                held_on=world.today,
+                attendee_ids=["hos.soc", "pdl.soc"],
+            ),
+            NO_KEY,
+        )
+        not_adqa = unknown.model_copy(update={"meeting_id": UUID(hos_meeting.body["id"])})
+        refused(
+            world,
+            InvalidCommand,
+            "a hos_qa meeting, not the ADQA",
+            world.ledger.request_thematic_audit,
+            ad,
+            not_adqa,
+            NO_KEY,
+        )
 
 
 class TestIdempotencyAndConcurrency:

@@ -126,6 +126,10 @@ def harness(ledger: LedgerApplication, clock: Clock, notifier_url: str, inbox: S
     h.notifier.store.close()
 
 
+def actor_of(handle: str, *roles: str) -> Actor:
+    return Actor(id=handle, roles=frozenset(Role(r) for r in roles))
+
+
 def graded_audit(h: Harness, grade: str, child_ref: str = "MOS-100001") -> UUID:
     cycle = h.world.cycle(MONDAY)
     audit_id = h.world.allocate(cycle, auditor="aud.mash", child_ref=child_ref, case_area=SOC)
@@ -329,6 +333,66 @@ class TestOverdueAudit:
 
         harness.on_day(MONDAY + timedelta(days=15))  # evaluated once: nothing more the next day
         assert harness.count("audit.overdue") == 2
+
+    def test_an_overdue_specialist_audit_chases_the_qa_manager_who_commissioned_it(self, harness: Harness) -> None:
+        harness.ledger.register_staff(
+            harness.world.qa,
+            c.RegisterStaff(
+                staff_id="qa.two",
+                display_name="Quinn Two",
+                email="qa.two@example.gov.uk",
+                roles=["qa_manager"],
+                team="QA Team",
+                service_area="safeguarding_quality_review",
+            ),
+            NO_KEY,
+        )
+        commissioned = harness.ledger.schedule_specialist_audit(
+            actor_of("qa.two", "qa_manager"),
+            c.ScheduleSpecialistAudit(month="2026-11", topic="Adoption", external_auditor_id="ext.auditor"),
+            NO_KEY,
+        )
+        audit_id = harness.world.allocate(  # allocated by the other QA Manager
+            None,
+            auditor="ext.auditor",
+            child_ref="MOS-310001",
+            case_area=SOC,
+            due_on=MONDAY + timedelta(days=10),
+            specialist_audit_id=UUID(commissioned.body["id"]),
+        )
+        harness.on_day(MONDAY + timedelta(days=11))
+        assert harness.told("audit.overdue") == {"ext.auditor", "qa.two"}  # not a Head of Service
+        [mail] = harness.inbox.to("qa.two@example.gov.uk")
+        assert str(audit_id) in mail.text and "Ext Auditor" in mail.text
+
+    def test_an_overdue_thematic_audit_chases_the_qa_manager_who_allocated_it(self, harness: Harness) -> None:
+        cycle = harness.world.cycle(MONDAY)
+        adqa = harness.ledger.record_meeting(
+            actor("ad.one"),
+            c.RecordMeeting(
+                kind="adqa",
+                focus="service_overview",
+                cycle_id=cycle,
+                held_on=harness.clock.today,
+                attendee_ids=["ad.one", "hos.soc"],
+                reports=[{"presenter_id": "hos.soc", "service_area": SOC, "strengths": "s", "challenges": "c"}],
+            ),
+            NO_KEY,
+        )
+        requested = harness.ledger.request_thematic_audit(
+            actor("ad.one"),
+            c.RequestThematicAudit(topic="Neglect", rationale="Cumulative harm missed", meeting_id=adqa.body["id"]),
+            NO_KEY,
+        )
+        harness.world.allocate(
+            None,
+            auditor="ext.auditor",
+            case_area=SOC,
+            due_on=MONDAY + timedelta(days=10),
+            specialist_audit_id=UUID(requested.body["id"]),
+        )
+        harness.on_day(MONDAY + timedelta(days=11))
+        assert harness.told("audit.overdue") == {"ext.auditor", "qa.manager"}
 
     def test_a_withdrawn_audit_is_not_chased(self, harness: Harness) -> None:
         cycle = harness.world.cycle(MONDAY)

@@ -18,6 +18,7 @@ from services.ledger import commands as c
 from services.ledger.application import Actor, LedgerApplication
 from services.projections.consumer import Projections
 from services.projections.queries.actions import ActionFilter, outstanding_actions
+from services.projections.queries.common import PointInTime
 from services.projections.queries.cycles import dashboard, moderation_coverage
 from services.projections.queries.trails import parse_as_of, trail
 from tests.conftest import Clock
@@ -62,7 +63,7 @@ class TestModerationCoverage:
         cycle = submitted_cycle(world, audits=20, moderated=3)
         follower.catch_up()
         with projections.db.snapshot() as tx:
-            coverage = moderation_coverage(tx, str(cycle))
+            coverage = moderation_coverage(tx, str(cycle), PointInTime(world.today))
         assert (coverage["submitted"], coverage["moderated"]) == (20, 3)
         assert coverage["percent_moderated"] == 15.0 and coverage["meets_floor"] is True
         assert coverage["moderator_agreement_rate"] == 1.0
@@ -74,7 +75,7 @@ class TestModerationCoverage:
         cycle = submitted_cycle(world, audits=20, moderated=2)
         follower.catch_up()
         with projections.db.snapshot() as tx:
-            coverage = moderation_coverage(tx, str(cycle))
+            coverage = moderation_coverage(tx, str(cycle), PointInTime(world.today))
         assert coverage["percent_moderated"] == 10.0 and coverage["meets_floor"] is False
 
     def test_withdrawn_and_unsubmitted_audits_do_not_count(
@@ -90,11 +91,11 @@ class TestModerationCoverage:
         world.allocate(cycle, child_ref="MOS-300003")
         follower.catch_up()
         with projections.db.snapshot() as tx:
-            coverage = moderation_coverage(tx, str(cycle))
+            coverage = moderation_coverage(tx, str(cycle), PointInTime(world.today))
         assert (coverage["submitted"], coverage["moderated"], coverage["percent_moderated"]) == (1, 1, 100.0)
         assert coverage["moderator_agreement_rate"] == 0.0
 
-    def test_an_inadequate_audit_is_listed_unmoderated_until_escalated(
+    def test_an_inadequate_audit_is_listed_unmoderated_until_sent_to_the_ad_and_hos(
         self, world: World, projections: Projections, follower: Follower
     ) -> None:
         cycle = world.cycle()
@@ -102,9 +103,9 @@ class TestModerationCoverage:
         world.submit(audit, grade="inadequate")
         follower.catch_up()
         with projections.db.snapshot() as tx:
-            [listed] = moderation_coverage(tx, str(cycle))["inadequate_audits"]
+            [listed] = moderation_coverage(tx, str(cycle), PointInTime(world.today))["inadequate_audits"]
         assert listed["audit_id"] == str(audit)
-        assert (listed["moderated"], listed["escalation_due"], listed["escalated"]) == (False, True, False)
+        assert (listed["moderated"], listed["sent_to_ad_and_hos"], listed["sent_to"]) == (False, False, [])
 
         graded = next(e for e in world.ledger.read_stream(world.qa, audit) if e.type == "AuditGraded")
         for rule in ("audit.good.share", "audit.inadequate.invite_service_manager", "audit.inadequate.escalate"):
@@ -122,14 +123,15 @@ class TestModerationCoverage:
             )
             follower.catch_up()
             with projections.db.snapshot() as tx:
-                [listed] = moderation_coverage(tx, str(cycle))["inadequate_audits"]
-            assert listed["escalated"] is (rule == "audit.inadequate.escalate")
+                [listed] = moderation_coverage(tx, str(cycle), PointInTime(world.today))["inadequate_audits"]
+            assert listed["sent_to_ad_and_hos"] is (rule == "audit.inadequate.escalate")
+        assert listed["sent_to"] == [{"staff_id": "ad.one", "name": "Ad One", "delivered_at": listed["sent_to"][0]["delivered_at"]}]
 
     def test_an_unknown_cycle_is_not_found(self, projections: Projections) -> None:
         from services.projections.queries.common import NotFoundError
 
         with projections.db.snapshot() as tx, pytest.raises(NotFoundError, match="no audit cycle"):
-            moderation_coverage(tx, "00000000-0000-0000-0000-000000000000")
+            moderation_coverage(tx, "00000000-0000-0000-0000-000000000000", PointInTime(date(2026, 11, 26)))
 
 
 class TestOutstandingActions:
@@ -143,8 +145,8 @@ class TestOutstandingActions:
         due = world.today + timedelta(days=14)
         follower.catch_up()
         with projections.db.snapshot() as tx:
-            on_due_day = outstanding_actions(tx, due, ActionFilter())
-            day_after = outstanding_actions(tx, due + timedelta(days=1), ActionFilter())
+            on_due_day = outstanding_actions(tx, PointInTime(due), ActionFilter())
+            day_after = outstanding_actions(tx, PointInTime(due + timedelta(days=1)), ActionFilter())
         assert (on_due_day["open"], on_due_day["overdue"]) == (1, 0)
         assert (day_after["open"], day_after["overdue"]) == (1, 1)
         [aged] = day_after["actions"]
@@ -156,7 +158,7 @@ class TestOutstandingActions:
         world.ledger.complete_action(actor("tm.cic1"), action, c.CompleteAction(outcome="Chronology updated"), NO_KEY)
         follower.catch_up()
         with projections.db.snapshot() as tx:
-            assert outstanding_actions(tx, due + timedelta(days=1), ActionFilter())["open"] == 0
+            assert outstanding_actions(tx, PointInTime(due + timedelta(days=1)), ActionFilter())["open"] == 0
 
     def test_a_new_due_date_moves_the_ageing(self, world: World, projections: Projections, follower: Follower) -> None:
         audit = world.allocate(world.cycle())
@@ -171,7 +173,9 @@ class TestOutstandingActions:
         )
         follower.catch_up()
         with projections.db.snapshot() as tx:
-            result = outstanding_actions(tx, world.today + timedelta(days=10), ActionFilter(team="Children in Care 1"))
+            result = outstanding_actions(
+                tx, PointInTime(world.today + timedelta(days=10)), ActionFilter(team="Children in Care 1")
+            )
         assert (result["open"], result["overdue"]) == (1, 0)
 
 
@@ -235,19 +239,26 @@ class TestDashboard:
         world.allocate(cycle, auditor="aud.soc", child_ref="MOS-400002")  # own area: flagged
         follower.catch_up()
         with projections.db.snapshot() as tx:
-            due = date.fromisoformat(moderation_coverage(tx, str(cycle))["moderation_week_starts"]) - timedelta(days=1)
-            board = dashboard(tx, str(cycle), due + timedelta(days=1))
+            coverage = moderation_coverage(tx, str(cycle), PointInTime(world.today))
+            due = date.fromisoformat(coverage["moderation_week_starts"]) - timedelta(days=1)
+            board = dashboard(tx, str(cycle), PointInTime(due + timedelta(days=1)))
         assert board["completion_by_day_14"]["submitted_by_day_14"] == 1
         assert board["completion_by_day_14"]["percent_by_day_14"] == 50.0
-        [head] = board["completion_by_day_14"]["by_head_of_service"]
-        assert head["head_of_service_id"] == "hos.soc" and head["allocated"] == 2
-        assert [a["child_ref"] for a in board["overdue_audits"]] == ["MOS-400002"]
+        # Completion belongs to the auditor's Head of Service (guidance §4): aud.mash works in MASH, so
+        # their audit of a Supporting Our Children case counts for hos.mash; aud.soc's overdue one for hos.soc.
+        heads = {h["head_of_service_id"]: h for h in board["completion_by_day_14"]["by_head_of_service"]}
+        assert set(heads) == {"hos.mash", "hos.soc"}
+        assert (heads["hos.mash"]["allocated"], heads["hos.mash"]["submitted_by_day_14"]) == (1, 1)
+        assert (heads["hos.soc"]["allocated"], heads["hos.soc"]["overdue"]) == (1, 1)
+        [overdue] = board["overdue_audits"]
+        assert overdue["child_ref"] == "MOS-400002"
+        assert overdue["heads_of_service"] == [{"staff_id": "hos.soc", "name": "Hos Soc"}]
+        # Findings belong to the case's area: both cases are Supporting Our Children's.
+        assert [(f["service_area"], f["submitted"]) for f in board["findings"]["by_service_area"]] == [(SOC.value, 1)]
         assert board["grade_distribution"]["inadequate"] == 1
-        assert board["inadequate_audits"] == {
-            "count": 1,
-            "reflective_discussion_logged": 1,
-            "service_manager_present": 1,
-        }
+        inadequate = board["inadequate_audits"]
+        assert (inadequate["count"], inadequate["reflective_discussion_logged"]) == (1, 1)
+        assert (inadequate["service_manager_present"], inadequate["sent_to_ad_and_hos"]) == (1, 0)
         assert board["cross_service_auditing"] == {"allocations": 2, "cross_service": 1, "ratio": 0.5}
         assert [f["auditor_id"] for f in board["flagged_own_area_allocations"]] == ["aud.soc"]
 

@@ -11,9 +11,25 @@ from urllib.parse import urlparse, urlunparse
 from services.feed import LogFeed
 from services.ledger.application import LedgerApplication
 from services.projections.consumer import Projections
+from services.platform.paging import PageRequest
 from services.projections.queries.actions import ActionFilter, outstanding_actions
+from services.projections.queries.common import PointInTime
+from services.projections.queries.cycle_report import cycle_report
 from services.projections.queries.cycles import dashboard, moderation_coverage
+from services.projections.queries.meetings import meetings_evidence
 from services.projections.queries.programme import programme_progress, quota_compliance
+from services.projections.queries.registers import (
+    ActionFilters,
+    AuditFilters,
+    MeetingFilters,
+    StaffFilters,
+    Visibility,
+    actions_register,
+    audits_register,
+    cycles_register,
+    meetings_register,
+    staff_register,
+)
 from services.projections.queries.reports import head_of_service_report
 from services.projections.queries.six_monthly import six_monthly_report
 from services.projections.queries.trails import trail
@@ -56,21 +72,33 @@ def table_dump(projections: Projections) -> dict[str, list[dict[str, Any]]]:
 
 
 def query_dump(projections: Projections, as_of: date) -> dict[str, Any]:
-    """The full output of every read model a client can ask for."""
+    """The full output of every read model a client can ask for: now, and as known at an instant in the
+    middle of the history (an `as_of` answer must be the same after a rebuild)."""
     everyone: Callable[[Any], bool] = lambda _: True  # noqa: E731
     out: dict[str, Any] = {}
     with projections.db.snapshot() as tx:
+        times = [r["version_time"] for r in tx.all("SELECT version_time FROM proj_audits_versions ORDER BY 1")]
+        middle = times[len(times) // 2] if times else None
         cycles = [r["cycle_id"] for r in tx.all("SELECT cycle_id FROM proj_cycles ORDER BY cycle_id")]
         areas = [r["case_service_area"] for r in tx.all("SELECT DISTINCT case_service_area FROM proj_audits")]
-        for cycle in cycles:
-            out[f"coverage/{cycle}"] = moderation_coverage(tx, cycle)
-            out[f"dashboard/{cycle}"] = dashboard(tx, cycle, as_of)
-            for area in sorted(areas):
-                out[f"hos/{cycle}/{area}"] = head_of_service_report(tx, cycle, area, as_of)
-        out["outstanding"] = outstanding_actions(tx, as_of, ActionFilter())
+        for label, when in (("now", PointInTime(as_of)), ("then", PointInTime(as_of, middle))):
+            for cycle in cycles:
+                out[f"{label}/coverage/{cycle}"] = moderation_coverage(tx, cycle, when)
+                out[f"{label}/dashboard/{cycle}"] = dashboard(tx, cycle, when)
+                out[f"{label}/meetings/{cycle}"] = meetings_evidence(tx, cycle, when)
+                out[f"{label}/cycle_report/{cycle}"] = cycle_report(tx, cycle, when)
+                for area in sorted(areas):
+                    out[f"{label}/hos/{cycle}/{area}"] = head_of_service_report(tx, cycle, area, when)
+            out[f"{label}/outstanding"] = outstanding_actions(tx, when, ActionFilter())
+            out[f"{label}/six_monthly"] = six_monthly_report(tx, as_of, when)
         out["quotas"] = quota_compliance(tx, as_of.isoformat()[:7], everyone)
         out["programme"] = programme_progress(tx)
-        out["six_monthly"] = six_monthly_report(tx, as_of)
+        page, all_rows = PageRequest(500, None), Visibility(everything=True)
+        out["registers/audits"] = audits_register(tx, page, AuditFilters(), all_rows, as_of)
+        out["registers/cycles"] = cycles_register(tx, page)
+        out["registers/staff"] = staff_register(tx, page, StaffFilters(), all_rows)
+        out["registers/meetings"] = meetings_register(tx, page, MeetingFilters(), all_rows)
+        out["registers/actions"] = actions_register(tx, page, ActionFilters(), all_rows, as_of)
         for kind, column in (("audit", "audit_id"), ("child", "child_ref"), ("team", "team")):
             for row in tx.all(f"SELECT DISTINCT {column} AS key FROM proj_trail_subjects"):
                 out[f"trail/{kind}/{row['key']}"] = trail(tx, kind, row["key"], None, everyone)
@@ -99,7 +127,7 @@ def busy_department(world: Any, step: Callable[[], None]) -> dict[str, Any]:
     world.moderate(audits[0])
     world.moderate(audits[3], by="psw.one", grade="requires_improvement")
     world.discuss(audits[0])
-    world.discuss(audits[3], by="sm.soc", with_service_manager=True)
+    world.discuss(audits[3])  # moderated down to requires improvement: the Team Manager logs it
     step()
     done = world.agree_action(audits[0], due_in_days=7)
     open_action = world.agree_action(audits[3], owner="sm.soc", by="sm.soc", due_in_days=1)

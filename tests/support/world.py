@@ -32,7 +32,8 @@ STAFF: dict[str, tuple[list[str], str, ServiceArea, list[str], str | None]] = {
     "sw.cic1": (["auditor"], "Children in Care 1", SOC, [], "tm.cic1"),
     "aud.mash": (["auditor", "team_manager"], "Assessment 2", MASH, [], "hos.mash"),
     "aud.soc": (["auditor"], "Children in Care 2", SOC, [], "sm.soc"),
-    "eh.leader": (["auditor"], "Early Help North", EH, ["early_help_team_leader"], None),
+    "sm.eh": (["service_manager"], "Early Help Management", EH, [], None),
+    "eh.leader": (["auditor"], "Early Help North", EH, ["early_help_team_leader"], "sm.eh"),
     "lc.auditor": (["auditor"], "Leaving Care", ADOL, ["leaving_care"], None),
     "ext.auditor": (["external_auditor"], "External", ServiceArea.SAFEGUARDING_QUALITY_REVIEW, ["external"], None),
 }
@@ -150,6 +151,18 @@ class World:
             source_id=extra.pop("source_id", audit_id),
         )
         return UUID(self.ledger.agree_action(actor(by), cmd, NO_KEY).body["id"])
+
+    def adqa_meeting(self, cycle_id: UUID) -> UUID:
+        """The Assistant Director's QA meeting of a cycle, held today (thematic requests name one)."""
+        cmd = c.RecordMeeting(
+            kind="adqa",
+            focus="service_overview",
+            cycle_id=cycle_id,
+            held_on=self.today,
+            attendee_ids=["ad.one", "hos.soc", "qa.manager"],
+            reports=[{"presenter_id": "hos.soc", "service_area": SOC, "strengths": "s", "challenges": "c"}],
+        )
+        return UUID(self.ledger.record_meeting(actor("ad.one"), cmd, NO_KEY).body["id"])
 
     def count_events(self) -> int:
         return len(self.ledger.feed_page(0, 1000).events)

@@ -1,6 +1,7 @@
 """The ledger application: one eventsourcing Application, its use cases grouped by aggregate."""
 
 from services.ledger.application.actions import ActionUseCases
+from services.ledger.application.audit_reads import AuditQueries
 from services.ledger.application.audits import AuditUseCases
 from services.ledger.application.core import Actor, CommandContext, Outcome, london_today
 from services.ledger.application.cycles import CycleUseCases
@@ -14,6 +15,7 @@ class LedgerApplication(
     StaffUseCases,
     CycleUseCases,
     AuditUseCases,
+    AuditQueries,
     ActionUseCases,
     MeetingUseCases,
     FeedQueries,

@@ -30,7 +30,9 @@ MAX_MANAGEMENT_CHAIN = 12
 
 class ActionUseCases(LedgerCore):
     def agree_action(self, actor: Actor, cmd: AgreeAction, ctx: CommandContext) -> Outcome:
-        def decide(_: Role) -> Decision:
+        def decide(role: Role) -> Decision:
+            if role == Role.PRINCIPAL_SOCIAL_WORKER and cmd.source_kind != ActionSourceKind.MODERATION:
+                raise NotPermitted("the Principal Social Worker agrees actions from a moderation only")
             owner = self.staff(cmd.owner_id, "action owner")
             if not owner.active:
                 raise InvalidCommand("owner_id", f"'{cmd.owner_id}' has left and cannot own an action")

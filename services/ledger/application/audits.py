@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from schemas.audit_tools import UnknownToolVersion, load_tool
-from schemas.vocabulary import AuditTool, Grade, ParticipantCapacity, Role, ServiceArea
+from schemas.vocabulary import AuditTool, ParticipantCapacity, Role, ServiceArea
+from services.ledger.application.audit_reads import audit_state
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import Audit, AuditCycle, Programme, StaffMember
 from services.ledger.domain.audit import Placement
@@ -13,7 +15,6 @@ from services.ledger.domain.calendar import financial_year
 from services.ledger.domain.errors import InvalidCommand, NotPermitted
 
 if TYPE_CHECKING:
-    from datetime import date
     from uuid import UUID
 
     from services.ledger.commands import (
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     )
 
 CANNOT_AUDIT = frozenset({Role.INSPECTOR, Role.SERVICE})
+LATE_ALLOCATION_DAYS = 14
 
 
 class AuditUseCases(LedgerCore):
@@ -132,8 +134,11 @@ class AuditUseCases(LedgerCore):
     def moderate_audit(self, actor: Actor, audit_id: UUID, cmd: ModerateAudit, ctx: CommandContext) -> Outcome:
         def decide(_: Role) -> Decision:
             audit = self.load(Audit, audit_id, "audit", ctx)
-            for co_moderator in cmd.co_moderator_ids:
-                self.staff(co_moderator, "co-moderator").check_active()
+            co_moderators = [self.staff(m, "co-moderator") for m in cmd.co_moderator_ids]
+            for co_moderator in co_moderators:
+                co_moderator.check_active()
+            if audit.case_service_area == ServiceArea.EARLY_HELP:
+                check_early_help_co_moderator(co_moderators)
             audit.moderate(
                 moderator_ids=[actor.id, *[m for m in cmd.co_moderator_ids if m != actor.id]],
                 moderated_on=self.today(),
@@ -173,13 +178,17 @@ class AuditUseCases(LedgerCore):
             )
 
     def due_date(self, cmd: AllocateAudit) -> date:
+        today = self.today()
+        if cmd.due_on is not None and cmd.due_on < today:
+            raise InvalidCommand("due_on", "must not be in the past")
         if cmd.cycle_id is None:
             assert cmd.due_on is not None
-            if cmd.due_on < self.today():
-                raise InvalidCommand("due_on", "must not be in the past")
             return cmd.due_on
         cycle = self.load(AuditCycle, cmd.cycle_id, "audit cycle")
         cycle.check_open()
+        if cycle.calendar.week_of(today) > 1:
+            # Allocated after week 1 (a newcomer, a reallocated case): day 14 may be too close or past.
+            return cmd.due_on or today + timedelta(days=LATE_ALLOCATION_DAYS)
         if cmd.due_on is not None and cmd.due_on != cycle.audits_due_on:
             raise InvalidCommand(
                 "due_on", f"audits in a cycle are due at the end of week 2 ({cycle.audits_due_on.isoformat()})"
@@ -214,22 +223,14 @@ class AuditUseCases(LedgerCore):
     def tool_domains(audit: Audit) -> frozenset[str]:
         return load_tool(AuditTool(audit.tool), audit.tool_version).domain_ids
 
-    @staticmethod
-    def audit_body(audit: Audit) -> dict[str, object]:
-        return {
-            "id": str(audit.id),
-            "version": audit.version,
-            "status": audit.status,
-            "auditor_id": audit.auditor_id,
-            "child_ref": audit.child_ref,
-            "due_on": audit.due_on.isoformat(),
-            "auditor_grade": grade_value(audit.overall_grade),
-            "moderated_grade": grade_value(audit.moderated_grade),
-            "effective_grade": grade_value(audit.effective_grade),
-            "reflective_discussion_logged": audit.discussion_logged,
-            "moderated": audit.moderated,
-        }
+    def audit_body(self, audit: Audit) -> dict[str, object]:
+        return audit_state(audit, self.today())
 
 
-def grade_value(grade: Grade | None) -> str | None:
-    return grade.value if grade else None
+def check_early_help_co_moderator(co_moderators: list[StaffMember]) -> None:
+    """Early Help audits are moderated "alongside the Service Managers" of Early Help (guidance section 5)."""
+    if not any(m.has_role(Role.SERVICE_MANAGER) and m.area == ServiceArea.EARLY_HELP for m in co_moderators):
+        raise InvalidCommand(
+            "co_moderator_ids",
+            "an Early Help audit is moderated alongside an Early Help Service Manager: name one",
+        )

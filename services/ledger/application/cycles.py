@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from schemas.vocabulary import AuditorGroup, Role
+from schemas.vocabulary import AuditorGroup, MeetingKind, Role
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
-from services.ledger.domain import AuditCycle, Programme
+from services.ledger.domain import AuditCycle, Meeting, Programme
 from services.ledger.domain.calendar import financial_year
 from services.ledger.domain.errors import InvalidCommand, StateConflict
 
@@ -81,6 +81,7 @@ class CycleUseCases(LedgerCore):
 
     def request_thematic_audit(self, actor: Actor, cmd: RequestThematicAudit, ctx: CommandContext) -> Outcome:
         def decide(_: Role) -> Decision:
+            self.check_adqa_meeting(cmd.meeting_id)
             year = financial_year(month_start(cmd.month) if cmd.month else self.today())
             programme = self.programme_for(year)
             item_id = programme.request_thematic_audit(
@@ -94,6 +95,16 @@ class CycleUseCases(LedgerCore):
             return Decision([programme], body, 201)
 
         return self.execute(actor, "request_thematic_audit", ctx, decide)
+
+    def check_adqa_meeting(self, meeting_id: UUID) -> None:
+        """Thematic audits are "discussed and agreed at the ADQA meeting" (guidance section 5)."""
+        if not self.exists(meeting_id):
+            raise InvalidCommand("meeting_id", "is not a recorded ADQA meeting")
+        meeting = self.load(Meeting, meeting_id, "meeting")
+        if meeting.kind != MeetingKind.ADQA:
+            raise InvalidCommand(
+                "meeting_id", f"is a {meeting.kind.value} meeting, not the ADQA meeting that agrees thematic audits"
+            )
 
 
 def month_start(month: str) -> date:

@@ -97,14 +97,18 @@ class Audit(LedgerAggregate):
         flagged_own_service_area: bool,
     ) -> None:
         self.auditor_id = auditor_id
+        self.auditor_service_area = ServiceArea(auditor_service_area)
         self.child_ref = child_ref
         self.case_team = case_team
         self.case_service_area = ServiceArea(case_service_area)
         self.tool = tool
         self.tool_version = tool_version
         self.cycle_id = cycle_id
+        self.specialist_audit_id = specialist_audit_id
         self.due_on = due_on
+        self.flagged_own_service_area = flagged_own_service_area
         self.status = ALLOCATED
+        self.submitted_on: date | None = None
         self.overall_grade: Grade | None = None  # the auditor's latest, amendments included
         self.moderated_grade: Grade | None = None
         self.discussion_logged = False
@@ -156,6 +160,8 @@ class Audit(LedgerAggregate):
         reason: str,
     ) -> None:
         self.auditor_id = auditor_id
+        self.auditor_service_area = ServiceArea(auditor_service_area)
+        self.flagged_own_service_area = flagged_own_service_area
 
     # --- submission and grading ------------------------------------------------------------------
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
+
+from schemas.registry import LATEST_VERSION
 
 LEDGER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:qa-ledger")
 
@@ -32,6 +34,22 @@ def derived_id(kind: str, *parts: Any) -> UUID:
 
 class LedgerAggregate(Aggregate):
     class Event(Aggregate.Event):
+        """Each event class's version is its contract's latest payload version (`schemas.registry`):
+        eventsourcing stores it with the event and upcasts older stored events when loading."""
+
+        class_version: ClassVar[int] = 1
+
+        def __init_subclass__(cls) -> None:
+            super().__init_subclass__()
+            cls.class_version = LATEST_VERSION.get(cls.__name__, 1)
+            missing = [v for v in range(1, cls.class_version) if not hasattr(cls, f"upcast_v{v}_v{v + 1}")]
+            if missing:
+                raise TypeError(f"{cls.__qualname__} needs upcast_v{missing[0]}_v{missing[0] + 1}")
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Contract v2 bounds the values; the shape is v1's, so a v1 event loads as it is."""
+
         actor_id: str = field(default_factory=lambda: stamp_cvar.get().actor_id, init=False)
         actor_role: str = field(default_factory=lambda: stamp_cvar.get().actor_role, init=False)
         correlation_id: str = field(default_factory=lambda: stamp_cvar.get().correlation_id, init=False)

@@ -22,7 +22,8 @@ COMMANDS: dict[str, frozenset[Role]] = {
     "record_reflective_discussion": frozenset({R.TEAM_MANAGER, R.SERVICE_MANAGER}),
     "moderate_audit": frozenset({R.QA_MANAGER, R.PRINCIPAL_SOCIAL_WORKER}),
     "withdraw_audit": frozenset({R.QA_MANAGER}),
-    "agree_action": MANAGERS,
+    # The PSW moderates, so may agree actions from a moderation (and only those: see agree_action).
+    "agree_action": MANAGERS | {R.PRINCIPAL_SOCIAL_WORKER},
     # Progress and completion are scoped to the owner or a manager above the owner.
     "update_action": STAFF_ROLES,
     "record_hos_qa_meeting": frozenset({R.HEAD_OF_SERVICE, R.QA_MANAGER}),
@@ -32,5 +33,7 @@ COMMANDS: dict[str, frozenset[Role]] = {
     # A `service` token (a machine subscriber) reads the feed and nothing else.
     "read_feed": frozenset({R.QA_MANAGER, R.INSPECTOR, R.SERVICE}),
     "read_stream": frozenset({R.QA_MANAGER, R.INSPECTOR}),
+    # Scoped further as the trails are (application/audit_reads.py).
+    "read_audit": STAFF_ROLES | {R.INSPECTOR},
     "verify_integrity": frozenset({R.QA_MANAGER, R.INSPECTOR}),
 }

@@ -46,7 +46,9 @@ SCHEMA = (
         child_ref TEXT NOT NULL, case_team TEXT NOT NULL, case_service_area TEXT NOT NULL, tool TEXT NOT NULL,
         due_on TEXT NOT NULL, allocated_event_id TEXT NOT NULL, submitted_on TEXT, submitted_event_id TEXT,
         grade TEXT, rcd_logged INTEGER NOT NULL DEFAULT 0, moderated INTEGER NOT NULL DEFAULT 0,
-        withdrawn INTEGER NOT NULL DEFAULT 0, moderated_grade TEXT)""",
+        withdrawn INTEGER NOT NULL DEFAULT 0, moderated_grade TEXT, specialist_audit_id TEXT, allocated_by TEXT)""",
+    """CREATE TABLE IF NOT EXISTS notifier_specialist_audits (
+        specialist_audit_id TEXT PRIMARY KEY, commissioned_by TEXT)""",
     """CREATE TABLE IF NOT EXISTS notifier_actions (
         action_id TEXT PRIMARY KEY, owner_id TEXT NOT NULL, source_kind TEXT NOT NULL,
         agreed_on TEXT NOT NULL,
@@ -76,7 +78,7 @@ SCHEMA = (
 )
 # Columns added since a table was first created: a store made by an earlier version gains them on start.
 ADDED_COLUMNS: dict[str, dict[str, str]] = {
-    "notifier_audits": {"moderated_grade": "TEXT"},
+    "notifier_audits": {"moderated_grade": "TEXT", "specialist_audit_id": "TEXT", "allocated_by": "TEXT"},
 }
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
@@ -135,7 +137,8 @@ STAFF_COLUMNS = "s.staff_id, s.display_name, s.email, s.team, s.service_area, s.
 AUDIT_COLUMNS = (
     "audit_id, cycle_id, auditor_id, auditor_service_area, child_ref, case_team, case_service_area, "
     "tool, due_on, "
-    "allocated_event_id, submitted_on, submitted_event_id, grade, rcd_logged, moderated, withdrawn, moderated_grade"
+    "allocated_event_id, submitted_on, submitted_event_id, grade, rcd_logged, moderated, withdrawn, moderated_grade, "
+    "specialist_audit_id, allocated_by"
 )
 ACTION_COLUMNS = (
     "action_id, owner_id, source_kind, agreed_on, child_ref, due_on, due_set_by_event_id, "
@@ -239,6 +242,8 @@ class NotifierTransaction:
             int(audit.moderated),
             int(audit.withdrawn),
             audit.moderated_grade,
+            str(audit.specialist_audit_id) if audit.specialist_audit_id else None,
+            audit.allocated_by,
         )
         columns = AUDIT_COLUMNS.split(", ")
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
@@ -322,6 +327,20 @@ class NotifierTransaction:
     def cycle(self, cycle_id: UUID) -> Cycle | None:
         row = self.db.one(f"SELECT {CYCLE_COLUMNS} FROM notifier_cycles WHERE cycle_id = ?", (str(cycle_id),))
         return _cycle(row) if row else None
+
+    def put_specialist_audit(self, specialist_audit_id: UUID, commissioned_by: str | None) -> None:
+        self.db.execute(
+            "INSERT INTO notifier_specialist_audits (specialist_audit_id, commissioned_by) VALUES (?, ?) "
+            "ON CONFLICT (specialist_audit_id) DO NOTHING",
+            (str(specialist_audit_id), commissioned_by),
+        )
+
+    def commissioner(self, specialist_audit_id: UUID) -> str | None:
+        row = self.db.one(
+            "SELECT commissioned_by FROM notifier_specialist_audits WHERE specialist_audit_id = ?",
+            (str(specialist_audit_id),),
+        )
+        return row[0] if row else None
 
     def told(self, subject_id: str, rule: str, recipient_id: str) -> bool:
         ids = ids_of(rule)
@@ -567,6 +586,8 @@ def _audit(row: Row) -> AuditCase:
         moderated,
         withdrawn,
         moderated_grade,
+        specialist_audit_id,
+        allocated_by,
     ) = row
     return AuditCase(
         UUID(audit_id),
@@ -586,6 +607,8 @@ def _audit(row: Row) -> AuditCase:
         bool(moderated),
         bool(withdrawn),
         moderated_grade,
+        UUID(specialist_audit_id) if specialist_audit_id else None,
+        allocated_by,
     )
 
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from schemas.vocabulary import Role
 from services.platform.problems import PermissionDenied
-from services.projections.queries.common import AreaFilter
+from services.projections.queries.common import Audience
+from services.projections.queries.registers import Visibility
 from services.projections.trail_reads import record_trail_read
 
 if TYPE_CHECKING:
@@ -47,20 +48,28 @@ class Scope:
         if not (self.everything or Role.SERVICE in self.roles):
             raise PermissionDenied("the projections status is read by the service role, QA staff and inspectors")
 
-    def area_filter(self, requested: str | None, what: str) -> AreaFilter:
-        """All areas (or the one asked for) for full readers; only their own for service-area readers."""
+    def audience(self, requested: str | None, what: str, *, teams: bool = False) -> Audience:
+        """All areas (or the one asked for) for full readers; only their own for service-area readers;
+        with `teams`, a Team Manager's own team."""
         if self.everything:
-            return AreaFilter(frozenset({requested}) if requested else None)
-        if not self.areas:
-            raise PermissionDenied(f"{what} is read within a service area: your roles give no service area scope")
+            return Audience(frozenset({requested}) if requested else None)
+        if not self.areas and not (teams and self.teams):
+            scope = "a service area or team" if teams else "a service area"
+            raise PermissionDenied(f"{what} is read within {scope}: your roles give no such scope")
         if requested is None:
-            return AreaFilter(self.areas)
+            return Audience(self.areas, self.teams if teams else frozenset())
         if requested not in self.areas:
             raise PermissionDenied(
                 f"service_area {requested!r}: you read {what} for your own service area only "
-                f"({', '.join(sorted(self.areas))})"
+                f"({', '.join(sorted(self.areas)) or 'none'})"
             )
-        return AreaFilter(frozenset({requested}))
+        return Audience(frozenset({requested}))
+
+    def visibility(self, what: str, *, own: bool = False) -> Visibility:
+        """What a register lists for this reader; `own` lets anyone list their own rows."""
+        if not (self.everything or self.areas or self.teams or (own and self.roles - {Role.SERVICE})):
+            raise PermissionDenied(f"{what} is read by managers within their team or service area")
+        return Visibility(self.everything, self.areas, self.teams, self.subject if own else None)
 
     def sees_trail(self, subject: Row) -> bool:
         return (

@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Request
 
 from services.platform.http import PrincipalDep
 from services.projections.api.access import Scope, scope_of
+from services.projections.queries.common import PointInTime
 
 if TYPE_CHECKING:
     from services.projections.consumer import Projections
@@ -44,3 +45,22 @@ def as_of_date(
 
 
 AsOfDep = Annotated[date, Depends(as_of_date)]
+
+
+def point_in_time(
+    request: Request,
+    as_of: Annotated[
+        date | None,
+        Query(
+            description="What the system knew at the end of this day (London), by event time, with lateness and "
+            "ageing measured on it. Default: everything recorded so far, measured today.",
+            examples=["2026-12-01"],
+        ),
+    ] = None,
+) -> PointInTime:
+    if as_of is None:
+        return PointInTime(get_projections(request).today())
+    return PointInTime.end_of(as_of)
+
+
+PointInTimeDep = Annotated[PointInTime, Depends(point_in_time)]

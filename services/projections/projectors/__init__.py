@@ -5,28 +5,40 @@ from __future__ import annotations
 from services.projections.projectors.actions import ActionsProjector
 from services.projections.projectors.audits import AuditsProjector
 from services.projections.projectors.base import Projector
+from services.projections.projectors.meetings import MeetingsProjector
 from services.projections.projectors.programme import ProgrammeProjector
 from services.projections.projectors.staff import StaffProjector
 from services.projections.projectors.trails import TrailsProjector
 
 
 def all_projectors() -> list[Projector]:
-    return [StaffProjector(), AuditsProjector(), ActionsProjector(), ProgrammeProjector(), TrailsProjector()]
+    return [
+        StaffProjector(),
+        AuditsProjector(),
+        ActionsProjector(),
+        MeetingsProjector(),
+        ProgrammeProjector(),
+        TrailsProjector(),
+    ]
 
 
 # Which read models (HTTP queries) each projector's tables serve, for the status endpoint.
 READ_MODELS: dict[str, tuple[str, ...]] = {
-    "staff": ("scope of every query", "quota compliance", "cycle dashboard (Heads of Service)"),
+    "staff": ("scope of every query", "names in every answer", "staff register", "Heads of Service (as of a date)"),
     "audits": (
         "moderation coverage",
         "cycle dashboard",
+        "audits register",
+        "cycles register",
         "quota compliance",
         "specialist programme progress",
         "Head of Service report",
+        "QA Manager's cycle report",
         "six-monthly QA report",
     ),
-    "actions": ("outstanding actions", "Head of Service report", "six-monthly QA report"),
-    "programme": ("specialist programme progress", "six-monthly QA report"),
+    "actions": ("outstanding actions", "actions register", "reports"),
+    "meetings": ("meetings evidence", "meetings register", "cycle dashboard (missing meetings)", "reports"),
+    "programme": ("specialist programme progress", "reports"),
     "trails": ("audit trail", "child trail", "team trail"),
 }
 

@@ -1,20 +1,47 @@
-"""Audit facts per audit (one row each), with the cycles and QA meetings they are read against.
+"""Audit facts per audit (one row each, with its history), the cycles they belong to, and the notifier's
+receipts about them.
 
-Feeds moderation coverage, the cycle dashboard, quotas, programme progress and the reports.
+Feeds moderation coverage, the cycle dashboard, the registers, quotas, programme progress and the reports.
+The effective grade is kept here, once: the moderator's grade when moderated, else the auditor's latest.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from schemas.notification_rules import SENT_TO_AD_AND_HOS, canonical_rule
-from services.projections.projectors.base import Handler, Projector, flag, iso, london_date
+from services.projections.projectors.base import Handler, Projector, flag, iso, london_date, utc_text
+from services.projections.projectors.history import Versioned
 
 if TYPE_CHECKING:
     from schemas import events as e
     from schemas.envelope import EventEnvelope
     from services.projections.store import Tx
+
+# SPEC §7: the reflective case discussion is due 2 weeks after the audit is submitted.
+RCD_DUE_AFTER = timedelta(days=14)
+
+AUDITS = Versioned(
+    "proj_audits",
+    "audit_id",
+    """
+    audit_id TEXT NOT NULL, cycle_id TEXT, specialist_audit_id TEXT, child_ref TEXT NOT NULL,
+    case_team TEXT NOT NULL, case_service_area TEXT NOT NULL, auditor_id TEXT NOT NULL,
+    auditor_service_area TEXT NOT NULL, tool TEXT NOT NULL, tool_version INTEGER NOT NULL,
+    within_own_service_area INTEGER NOT NULL, flagged_own_service_area INTEGER NOT NULL, exempt_group TEXT,
+    due_on TEXT NOT NULL, allocated_on TEXT NOT NULL, allocated_by TEXT NOT NULL,
+    withdrawn INTEGER NOT NULL DEFAULT 0, withdrawn_reason TEXT,
+    submitted INTEGER NOT NULL DEFAULT 0, submitted_on TEXT, submitted_by TEXT, on_time INTEGER,
+    summary TEXT, strengths TEXT, challenges TEXT, domain_findings TEXT, practitioners_audited TEXT,
+    auditor_grade TEXT, domain_grades TEXT, amendments INTEGER NOT NULL DEFAULT 0,
+    rcd_due_on TEXT, rcd_logged INTEGER NOT NULL DEFAULT 0, rcd_held_on TEXT, rcd_logged_by TEXT,
+    rcd_logged_by_capacity TEXT, rcd_participants TEXT, service_manager_present INTEGER,
+    moderated INTEGER NOT NULL DEFAULT 0, moderated_on TEXT, moderation_auditor_grade TEXT,
+    moderated_grade TEXT, agrees_with_auditor INTEGER, moderator_ids TEXT, moderation_feedback TEXT,
+    effective_grade TEXT
+    """,
+)
 
 
 class AuditsProjector(Projector):
@@ -23,41 +50,33 @@ class AuditsProjector(Projector):
         "proj_cycles": """
             CREATE TABLE IF NOT EXISTS proj_cycles (
                 cycle_id TEXT PRIMARY KEY, name TEXT NOT NULL, week1_monday TEXT NOT NULL,
-                audits_due_on TEXT NOT NULL, moderation_week_starts TEXT NOT NULL, ends_on TEXT NOT NULL,
-                moderation_floor_percent INTEGER NOT NULL, closed_on TEXT
+                audits_due_on TEXT NOT NULL, moderation_week_starts TEXT NOT NULL, moderation_week_ends TEXT NOT NULL,
+                hos_qa_findings_window_starts TEXT NOT NULL, hos_qa_findings_window_ends TEXT NOT NULL,
+                adqa_week_starts TEXT NOT NULL, ends_on TEXT NOT NULL, moderation_floor_percent INTEGER NOT NULL,
+                closed_on TEXT, recorded_at TEXT NOT NULL
             )""",
-        "proj_audits": """
-            CREATE TABLE IF NOT EXISTS proj_audits (
-                audit_id TEXT PRIMARY KEY, cycle_id TEXT, specialist_audit_id TEXT, child_ref TEXT NOT NULL,
-                case_team TEXT NOT NULL, case_service_area TEXT NOT NULL, auditor_id TEXT NOT NULL,
-                auditor_service_area TEXT NOT NULL, tool TEXT NOT NULL, within_own_service_area INTEGER NOT NULL,
-                flagged_own_service_area INTEGER NOT NULL, exempt_group TEXT, due_on TEXT NOT NULL,
-                allocated_on TEXT NOT NULL, withdrawn INTEGER NOT NULL DEFAULT 0,
-                submitted INTEGER NOT NULL DEFAULT 0, submitted_on TEXT, submitted_by TEXT, on_time INTEGER,
-                summary TEXT, strengths TEXT, areas_for_development TEXT,
-                overall_grade TEXT, domain_grades TEXT,
-                rcd_logged INTEGER NOT NULL DEFAULT 0, rcd_held_on TEXT, service_manager_present INTEGER,
-                moderated INTEGER NOT NULL DEFAULT 0, moderated_on TEXT, moderation_auditor_grade TEXT,
-                moderated_grade TEXT,
-                agrees_with_auditor INTEGER, moderator_ids TEXT, moderation_feedback TEXT,
-                escalated INTEGER NOT NULL DEFAULT 0
+        **AUDITS.ddl(),
+        # Every audit event's id, so a receipt (which names its cause event) finds its audit.
+        "proj_audit_events": """
+            CREATE TABLE IF NOT EXISTS proj_audit_events (
+                event_id TEXT PRIMARY KEY, audit_id TEXT NOT NULL, type TEXT NOT NULL
             )""",
-        "proj_graded_events": """
-            CREATE TABLE IF NOT EXISTS proj_graded_events (
-                event_id TEXT PRIMARY KEY, audit_id TEXT NOT NULL, overall_grade TEXT NOT NULL
-            )""",
-        "proj_meetings": """
-            CREATE TABLE IF NOT EXISTS proj_meetings (
-                meeting_id TEXT PRIMARY KEY, kind TEXT NOT NULL, cycle_id TEXT NOT NULL, service_area TEXT,
-                focus TEXT NOT NULL, held_on TEXT NOT NULL, headline_learning TEXT, moderation_learning TEXT,
-                reports TEXT NOT NULL
+        # The notifier's receipts about audits: who was told, under which rule, when.
+        "proj_receipts": """
+            CREATE TABLE IF NOT EXISTS proj_receipts (
+                receipt_id TEXT PRIMARY KEY, audit_id TEXT NOT NULL, cause_event_id TEXT NOT NULL,
+                cause_event_type TEXT NOT NULL, rule TEXT NOT NULL, recipient_id TEXT NOT NULL, channel TEXT NOT NULL,
+                delivered_at TEXT NOT NULL, recorded_at TEXT NOT NULL
             )""",
     }
     indexes = (
         "CREATE INDEX IF NOT EXISTS proj_audits_cycle ON proj_audits (cycle_id, case_service_area)",
+        "CREATE INDEX IF NOT EXISTS proj_audits_auditor_area ON proj_audits (cycle_id, auditor_service_area)",
         "CREATE INDEX IF NOT EXISTS proj_audits_submitted ON proj_audits (submitted_on)",
         "CREATE INDEX IF NOT EXISTS proj_audits_specialist ON proj_audits (specialist_audit_id)",
-        "CREATE INDEX IF NOT EXISTS proj_meetings_cycle ON proj_meetings (cycle_id)",
+        "CREATE INDEX IF NOT EXISTS proj_audits_register ON proj_audits (allocated_on, audit_id)",
+        "CREATE INDEX IF NOT EXISTS proj_audits_versions_cycle ON proj_audits_versions (cycle_id, audit_id)",
+        "CREATE INDEX IF NOT EXISTS proj_receipts_audit ON proj_receipts (audit_id, rule)",
     )
 
     def handlers(self) -> dict[str, Handler]:
@@ -72,22 +91,39 @@ class AuditsProjector(Projector):
             "ReflectiveDiscussionHeld": self.discussion_held,
             "AuditModerated": self.moderated,
             "AuditWithdrawn": self.withdrawn,
-            "QAMeetingHeld": self.meeting_held,
             "NotificationDelivered": self.notification_delivered,
         }
 
+    def handle(self, tx: Tx, envelope: EventEnvelope) -> None:
+        super().handle(tx, envelope)
+        if envelope.aggregatetype == "Audit":
+            audit_id = str(envelope.aggregateid)
+            tx.execute(
+                "INSERT INTO proj_audit_events (event_id, audit_id, type) VALUES (?, ?, ?)"
+                " ON CONFLICT (event_id) DO NOTHING",
+                (str(envelope.id), audit_id, envelope.type),
+            )
+            AUDITS.keep(tx, envelope, audit_id)
+
     def cycle_scheduled(self, tx: Tx, env: EventEnvelope, p: e.AuditCycleScheduled) -> None:
         tx.execute(
-            "INSERT INTO proj_cycles (cycle_id, name, week1_monday, audits_due_on, moderation_week_starts, ends_on,"
-            " moderation_floor_percent) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cycle_id) DO NOTHING",
+            "INSERT INTO proj_cycles (cycle_id, name, week1_monday, audits_due_on, moderation_week_starts,"
+            " moderation_week_ends, hos_qa_findings_window_starts, hos_qa_findings_window_ends, adqa_week_starts,"
+            " ends_on, moderation_floor_percent, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (cycle_id) DO NOTHING",
             (
                 str(env.aggregateid),
                 p.name,
                 iso(p.week1_monday),
                 iso(p.audits_due_on),
                 iso(p.moderation_week_starts),
+                iso(p.moderation_week_ends),
+                iso(p.hos_qa_findings_window_starts),
+                iso(p.hos_qa_findings_window_ends),
+                iso(p.adqa_week_starts),
                 iso(p.ends_on),
                 p.moderation_floor_percent,
+                utc_text(env.time),
             ),
         )
 
@@ -100,9 +136,9 @@ class AuditsProjector(Projector):
     def allocated(self, tx: Tx, env: EventEnvelope, p: e.AuditAllocated) -> None:
         tx.execute(
             "INSERT INTO proj_audits (audit_id, cycle_id, specialist_audit_id, child_ref, case_team,"
-            " case_service_area, auditor_id, auditor_service_area, tool, within_own_service_area,"
-            " flagged_own_service_area, exempt_group, due_on, allocated_on)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id) DO NOTHING",
+            " case_service_area, auditor_id, auditor_service_area, tool, tool_version, within_own_service_area,"
+            " flagged_own_service_area, exempt_group, due_on, allocated_on, allocated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id) DO NOTHING",
             (
                 str(env.aggregateid),
                 _text(p.cycle_id),
@@ -113,11 +149,13 @@ class AuditsProjector(Projector):
                 p.auditor_id,
                 p.auditor_service_area.value,
                 p.tool.value,
+                p.tool_version,
                 flag(p.within_own_service_area),
                 flag(p.flagged_own_service_area),
                 p.exempt_group.value if p.exempt_group else None,
                 iso(p.due_on),
                 iso(london_date(env.time)),
+                env.actorid,
             ),
         )
 
@@ -138,7 +176,8 @@ class AuditsProjector(Projector):
     def submitted(self, tx: Tx, env: EventEnvelope, p: e.AuditSubmitted) -> None:
         tx.execute(
             "UPDATE proj_audits SET submitted = 1, submitted_on = ?, submitted_by = ?, on_time = ?, summary = ?,"
-            " strengths = ?, areas_for_development = ? WHERE audit_id = ?",
+            " strengths = ?, challenges = ?, domain_findings = ?, practitioners_audited = ?, rcd_due_on = ?"
+            " WHERE audit_id = ?",
             (
                 iso(p.submitted_on),
                 p.auditor_id,
@@ -146,42 +185,55 @@ class AuditsProjector(Projector):
                 p.summary,
                 p.strengths,
                 p.areas_for_development,
+                _findings(p.domain_findings),
+                json.dumps(sorted(p.practitioners_audited)),
+                iso(p.submitted_on + RCD_DUE_AFTER),
                 str(env.aggregateid),
             ),
         )
 
     def graded(self, tx: Tx, env: EventEnvelope, p: e.AuditGraded) -> None:
-        audit_id = str(env.aggregateid)
+        grade = p.overall_grade.value
         tx.execute(
-            "UPDATE proj_audits SET overall_grade = ?, domain_grades = ? WHERE audit_id = ?",
-            (
-                p.overall_grade.value,
-                json.dumps({k: v.value for k, v in sorted(p.domain_grades.items())}),
-                audit_id,
-            ),
-        )
-        tx.execute(
-            "INSERT INTO proj_graded_events (event_id, audit_id, overall_grade) VALUES (?, ?, ?)"
-            " ON CONFLICT (event_id) DO NOTHING",
-            (str(env.id), audit_id, p.overall_grade.value),
+            "UPDATE proj_audits SET auditor_grade = ?, domain_grades = ?,"
+            " effective_grade = COALESCE(moderated_grade, ?) WHERE audit_id = ?",
+            (grade, json.dumps({k: v.value for k, v in sorted(p.domain_grades.items())}), grade, str(env.aggregateid)),
         )
 
     def amended(self, tx: Tx, env: EventEnvelope, p: e.AuditAmended) -> None:
-        for column in ("summary", "strengths", "areas_for_development"):
-            value = getattr(p, column)
-            if value is not None:
-                tx.execute(f"UPDATE proj_audits SET {column} = ? WHERE audit_id = ?", (value, str(env.aggregateid)))
+        changes = {
+            "summary": p.summary,
+            "strengths": p.strengths,
+            "challenges": p.areas_for_development,
+            "domain_findings": _findings(p.domain_findings) if p.domain_findings is not None else None,
+        }
+        sets = [(column, value) for column, value in changes.items() if value is not None]
+        assignments = "".join(f", {column} = ?" for column, _ in sets)
+        tx.execute(
+            f"UPDATE proj_audits SET amendments = amendments + 1{assignments} WHERE audit_id = ?",
+            (*[value for _, value in sets], str(env.aggregateid)),
+        )
 
     def discussion_held(self, tx: Tx, env: EventEnvelope, p: e.ReflectiveDiscussionHeld) -> None:
+        participants = [part.model_dump(mode="json") for part in p.participants]
         tx.execute(
-            "UPDATE proj_audits SET rcd_logged = 1, rcd_held_on = ?, service_manager_present = ? WHERE audit_id = ?",
-            (iso(p.held_on), flag(p.service_manager_present), str(env.aggregateid)),
+            "UPDATE proj_audits SET rcd_logged = 1, rcd_held_on = ?, rcd_logged_by = ?, rcd_logged_by_capacity = ?,"
+            " rcd_participants = ?, service_manager_present = ? WHERE audit_id = ?",
+            (
+                iso(p.held_on),
+                env.actorid,
+                p.logged_by_capacity.value,
+                json.dumps(participants),
+                flag(p.service_manager_present),
+                str(env.aggregateid),
+            ),
         )
 
     def moderated(self, tx: Tx, env: EventEnvelope, p: e.AuditModerated) -> None:
         tx.execute(
             "UPDATE proj_audits SET moderated = 1, moderated_on = ?, moderation_auditor_grade = ?, moderated_grade = ?,"
-            " agrees_with_auditor = ?, moderator_ids = ?, moderation_feedback = ? WHERE audit_id = ?",
+            " agrees_with_auditor = ?, moderator_ids = ?, moderation_feedback = ?, effective_grade = ?"
+            " WHERE audit_id = ?",
             (
                 iso(p.moderated_on),
                 p.auditor_grade.value,
@@ -189,40 +241,48 @@ class AuditsProjector(Projector):
                 flag(p.agrees_with_auditor),
                 json.dumps(p.moderator_ids),
                 p.feedback,
+                p.moderated_grade.value,
                 str(env.aggregateid),
             ),
         )
 
-    def withdrawn(self, tx: Tx, env: EventEnvelope, _: e.AuditWithdrawn) -> None:
-        tx.execute("UPDATE proj_audits SET withdrawn = 1 WHERE audit_id = ?", (str(env.aggregateid),))
-
-    def meeting_held(self, tx: Tx, env: EventEnvelope, p: e.QAMeetingHeld) -> None:
-        reports = [r.model_dump(mode="json") for r in p.reports]
+    def withdrawn(self, tx: Tx, env: EventEnvelope, p: e.AuditWithdrawn) -> None:
         tx.execute(
-            "INSERT INTO proj_meetings (meeting_id, kind, cycle_id, service_area, focus, held_on, headline_learning,"
-            " moderation_learning, reports) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id) DO NOTHING",
+            "UPDATE proj_audits SET withdrawn = 1, withdrawn_reason = ? WHERE audit_id = ?",
+            (p.reason, str(env.aggregateid)),
+        )
+
+    def notification_delivered(self, tx: Tx, env: EventEnvelope, p: e.NotificationDelivered) -> None:
+        """A receipt about one of an audit's events: the evidence that someone was told (e.g. the AD and HoS)."""
+        cause = tx.one("SELECT audit_id FROM proj_audit_events WHERE event_id = ?", (str(p.cause_event_id),))
+        if cause is None:
+            return
+        tx.execute(
+            "INSERT INTO proj_receipts (receipt_id, audit_id, cause_event_id, cause_event_type, rule, recipient_id,"
+            " channel, delivered_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (receipt_id) DO NOTHING",
             (
-                str(env.aggregateid),
-                p.kind.value,
-                str(p.cycle_id),
-                p.service_area.value if p.service_area else None,
-                p.focus.value,
-                iso(p.held_on),
-                p.headline_learning,
-                p.moderation_learning,
-                json.dumps(reports),
+                str(env.id),
+                cause["audit_id"],
+                str(p.cause_event_id),
+                p.cause_event_type,
+                p.rule,
+                p.recipient_id,
+                p.channel.value,
+                utc_text(p.delivered_at),
+                utc_text(env.time),
             ),
         )
 
-    def notification_delivered(self, tx: Tx, _: EventEnvelope, p: e.NotificationDelivered) -> None:
-        """An inadequate audit counts as escalated once the notifier has told the AD and HoS about it."""
-        # The notifier's rule for sending an inadequate audit to the AD and HoS, under its old id too;
-        # its other inadequate rule, inviting the Service Manager to the RCD, is not that.
-        if p.cause_event_type != "AuditGraded" or canonical_rule(p.rule) != SENT_TO_AD_AND_HOS:
-            return
-        graded = tx.one("SELECT audit_id FROM proj_graded_events WHERE event_id = ?", (str(p.cause_event_id),))
-        if graded is not None:
-            tx.execute("UPDATE proj_audits SET escalated = 1 WHERE audit_id = ?", (graded["audit_id"],))
+
+def _findings(findings: list[e.DomainFinding] | None) -> str:
+    """The auditor's own words per domain, with the grade they gave it."""
+    return json.dumps(
+        [
+            {"domain": f.domain, "grade": f.grade.value if f.grade else None, "finding": f.finding}
+            for f in findings or []
+        ]
+    )
 
 
 def _text(value: object | None) -> str | None:

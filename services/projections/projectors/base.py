@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -50,3 +50,13 @@ def utc_text(moment: datetime) -> str:
 
 def london_date(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of a day in London: what `as_of=<date>` means."""
+    return datetime.combine(day + timedelta(days=1), time.min, LONDON) - timedelta(microseconds=1)
+
+
+def known_at(day: date) -> str:
+    """`as_of=<date>` as the instant the versioned tables are read at (UTC text)."""
+    return utc_text(end_of_day(day))

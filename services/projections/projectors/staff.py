@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from services.projections.projectors.base import Handler, Projector, iso
+from services.projections.projectors.history import Versioned
 
 if TYPE_CHECKING:
     from schemas.envelope import EventEnvelope
@@ -13,22 +14,25 @@ if TYPE_CHECKING:
     from services.projections.store import Tx
 
 
+STAFF = Versioned(
+    "proj_staff",
+    "staff_id",
+    """
+    staff_id TEXT NOT NULL, display_name TEXT NOT NULL, roles TEXT NOT NULL, team TEXT NOT NULL,
+    service_area TEXT NOT NULL, auditor_groups TEXT NOT NULL, manager_id TEXT, left_on TEXT
+    """,
+)
+
+
 class StaffProjector(Projector):
     name = "staff"
-    tables = {
-        "proj_staff": """
-            CREATE TABLE IF NOT EXISTS proj_staff (
-                staff_id TEXT PRIMARY KEY,
-                display_name TEXT NOT NULL,
-                roles TEXT NOT NULL,
-                team TEXT NOT NULL,
-                service_area TEXT NOT NULL,
-                auditor_groups TEXT NOT NULL,
-                manager_id TEXT,
-                left_on TEXT
-            )""",
-    }
+    tables = STAFF.ddl()
     indexes = ("CREATE INDEX IF NOT EXISTS proj_staff_area ON proj_staff (service_area)",)
+
+    def handle(self, tx: Tx, envelope: EventEnvelope) -> None:
+        super().handle(tx, envelope)
+        if envelope.aggregatetype == "StaffMember" and envelope.data.get("staff_id"):
+            STAFF.keep(tx, envelope, envelope.data["staff_id"])
 
     def handlers(self) -> dict[str, Handler]:
         return {

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from services.projections.projectors.actions import ACTIONS
+from services.projections.queries.directory import Directory, directory
+
 if TYPE_CHECKING:
+    from services.projections.queries.common import PointInTime
     from services.projections.store import Row, Tx
 
 
@@ -36,12 +40,13 @@ class ActionFilter:
         return wanted and in_scope
 
 
-def ageing(row: Row, as_of: date) -> dict[str, Any]:
+def ageing(row: Row, as_of: date, people: Directory) -> dict[str, Any]:
     due_on = date.fromisoformat(row["due_on"])
     days_overdue = max(0, (as_of - due_on).days)  # overdue from the day after the due date
     return {
         "action_id": row["action_id"],
         "owner_id": row["owner_id"],
+        "owner_name": people.name(row["owner_id"]),
         "owner_team": row["owner_team"],
         "owner_service_area": row["owner_service_area"],
         "source_kind": row["source_kind"],
@@ -59,12 +64,16 @@ def ageing(row: Row, as_of: date) -> dict[str, Any]:
     }
 
 
-def outstanding_actions(tx: Tx, as_of: date, wanted: ActionFilter) -> dict[str, Any]:
+def outstanding_actions(tx: Tx, when: PointInTime, wanted: ActionFilter) -> dict[str, Any]:
+    """Actions open at `when`: as the ledger knew them then (a later completion does not hide them)."""
+    as_of = when.as_of
+    source, params = ACTIONS.source(when.known_at)
     rows = tx.all(
-        "SELECT * FROM proj_actions WHERE status = 'open' AND agreed_on <= ? ORDER BY due_on, action_id",
-        (as_of.isoformat(),),
+        f"SELECT * FROM {source} a WHERE a.status = 'open' AND a.agreed_on <= ? ORDER BY a.due_on, a.action_id",
+        (*params, as_of.isoformat()),
     )
-    actions = [ageing(row, as_of) for row in rows if wanted.admits(row)]
+    people = directory(tx, when)
+    actions = [ageing(row, as_of, people) for row in rows if wanted.admits(row)]
     groups: dict[str, dict[str, dict[str, int]]] = {
         "by_owner": defaultdict(lambda: {"open": 0, "overdue": 0}),
         "by_team": defaultdict(lambda: {"open": 0, "overdue": 0}),
@@ -83,6 +92,7 @@ def outstanding_actions(tx: Tx, as_of: date, wanted: ActionFilter) -> dict[str, 
             groups[group][key]["overdue"] += int(action["overdue"])
     return {
         "as_of": as_of.isoformat(),
+        "known_at": when.known_at,
         "open": len(actions),
         "overdue": sum(1 for a in actions if a["overdue"]),
         "actions": actions,

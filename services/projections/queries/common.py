@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from schemas.audit_tools import all_tools
+from schemas.audit_tools import UnknownToolVersion, load_tool
 from schemas.vocabulary import SERVICE_AREA_TITLES, Grade, ServiceArea
+from services.projections.projectors.base import known_at
+
+if TYPE_CHECKING:
+    from services.projections.store import Row
 
 GRADES: tuple[str, ...] = tuple(g.value for g in Grade)
 STRONG = frozenset({Grade.OUTSTANDING.value, Grade.GOOD.value})
@@ -22,22 +26,58 @@ class NotFoundError(LookupError):
 
 
 @dataclass(frozen=True)
-class AreaFilter:
-    """Which service areas a query covers: all (None) or the caller's own."""
+class PointInTime:
+    """When a read model is asked about. `as_of` is the day lateness and ageing are measured on;
+    `known_at` (UTC text, see `utc_text`) limits the answer to what the ledger had recorded by then,
+    by event time, or None for everything recorded so far."""
+
+    as_of: date
+    known_at: str | None = None
+
+    @classmethod
+    def end_of(cls, day: date) -> PointInTime:
+        """What the system knew at the end of `day` (London), aged as of that day."""
+        return cls(day, known_at(day))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whose audits a cycle-wide view covers: everyone's (`areas` None, no teams), or those of some
+    service areas and teams.
+
+    Guidance §4: "Heads of Service ensure their auditors complete their audits", so an audit belongs to
+    an area's *completion* figures when its auditor works there, and to its *findings* when the child's
+    case does. A Team Manager's team works the same way: its auditors' audits, and its cases' audits.
+    """
 
     areas: frozenset[str] | None = None
+    teams: frozenset[str] = frozenset()
 
-    def covers(self, area: str | None) -> bool:
+    @property
+    def everything(self) -> bool:
+        return self.areas is None and not self.teams
+
+    def completion(self, audit: Row, auditor_team: str | None) -> bool:
+        return (
+            self.everything
+            or audit["auditor_service_area"] in (self.areas or ())
+            or (auditor_team is not None and auditor_team in self.teams)
+        )
+
+    def findings(self, audit: Row) -> bool:
+        return self.everything or audit["case_service_area"] in (self.areas or ()) or audit["case_team"] in self.teams
+
+    def covers_area(self, area: str | None) -> bool:
         return self.areas is None or area in self.areas
 
-    def sql(self, column: str) -> tuple[str, list[Any]]:
-        if self.areas is None:
-            return "", []
-        marks = ", ".join("?" for _ in self.areas)
-        return f" AND {column} IN ({marks})", sorted(self.areas)
+    def describe(self) -> dict[str, Any]:
+        return {
+            "service_areas": None if self.areas is None else sorted(self.areas),
+            "teams": sorted(self.teams),
+        }
 
 
-ALL_AREAS = AreaFilter()
+EVERYONE = Audience()
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -57,37 +97,61 @@ def area_title(area: str | None) -> str | None:
     return SERVICE_AREA_TITLES[ServiceArea(area)] if area else None
 
 
-@cache
-def domain_titles() -> dict[str, str]:
-    return {d.id: d.title for tool in all_tools() for d in tool.domains}
+def percent_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}%"
 
 
-def domain_profile(domain_grades_json: Sequence[str | None], top: int = 3) -> dict[str, Any]:
-    """Domains most often graded good/outstanding (strengths) and RI/inadequate (challenges)."""
-    strong: Counter[str] = Counter()
-    weak: Counter[str] = Counter()
-    for text in domain_grades_json:
-        for domain, grade in json.loads(text or "{}").items():
+def tool_label(tool: str, version: int) -> tuple[str, dict[str, str]]:
+    """The title of the tool an audit was graded under, and its domain titles, from that very version."""
+    try:
+        definition = load_tool(tool, version)
+    except (UnknownToolVersion, ValueError):
+        return f"{tool} v{version}", {}
+    return f"{definition.title} (v{version})", {d.id: d.title for d in definition.domains}
+
+
+def domain_profile(audits: Iterable[Row], top: int = 3) -> list[dict[str, Any]]:
+    """Per tool and version: the domains most often graded good/outstanding (strengths) and
+    RI/inadequate (challenges). A domain of one tool never pools with a same-named domain of another,
+    and its title is the one the grades were given under."""
+    counts: dict[tuple[str, int], tuple[Counter[str], Counter[str], int]] = {}
+    for audit in audits:
+        key = (audit["tool"], int(audit["tool_version"]))
+        strong, weak, n = counts.get(key, (Counter(), Counter(), 0))
+        for domain, grade in json.loads(audit["domain_grades"] or "{}").items():
             if grade in STRONG:
                 strong[domain] += 1
             elif grade in WEAK:
                 weak[domain] += 1
-    titles = domain_titles()
-    table = [
-        {
-            "domain": d,
-            "title": titles.get(d, d),
-            "good_or_outstanding": strong[d],
-            "requires_improvement_or_inadequate": weak[d],
-        }
-        for d in sorted(set(strong) | set(weak))
-    ]
+        counts[key] = (strong, weak, n + 1)
+    profiles = []
+    for (tool, version), (strong, weak, audited) in sorted(counts.items()):
+        title, titles = tool_label(tool, version)
 
-    def ranked(counter: Counter[str]) -> list[dict[str, Any]]:
-        order = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-        return [{"domain": d, "title": titles.get(d, d), "audits": n} for d, n in order[:top] if n > 0]
+        def ranked(counter: Counter[str], titles: dict[str, str] = titles) -> list[dict[str, Any]]:
+            order = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+            return [{"domain": d, "title": titles.get(d, d), "audits": n} for d, n in order[:top] if n > 0]
 
-    return {"strengths": ranked(strong), "challenges": ranked(weak), "by_domain": table}
+        profiles.append(
+            {
+                "tool": tool,
+                "tool_version": version,
+                "tool_title": title,
+                "audits": audited,
+                "strengths": ranked(strong),
+                "challenges": ranked(weak),
+                "by_domain": [
+                    {
+                        "domain": d,
+                        "title": titles.get(d, d),
+                        "good_or_outstanding": strong[d],
+                        "requires_improvement_or_inadequate": weak[d],
+                    }
+                    for d in sorted(set(strong) | set(weak))
+                ],
+            }
+        )
+    return profiles
 
 
 class InvalidQuery(ValueError):

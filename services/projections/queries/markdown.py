@@ -1,178 +1,216 @@
-"""The reports as Markdown drafts: figures and tables a Head of Service or the QA Manager edits."""
+"""Markdown building blocks for the report drafts: a Head of Service or the QA Manager pastes them into
+their report unchanged, so they carry names, case references and dates in words, never bare ids.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from services.projections.queries.common import GRADES
+from services.projections.queries.common import GRADES, percent_text
 
 
-def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+def day(text: str | None) -> str:
+    """`2026-04-21` → `21 April 2026`."""
+    if not text:
+        return "-"
+    value = date.fromisoformat(text[:10])
+    return f"{value.day} {value:%B %Y}"
+
+
+def grade(text: str | None) -> str:
+    return "-" if not text else text.replace("_", " ")
+
+
+def who(person: dict[str, Any] | None) -> str:
+    return "-" if not person else str(person["name"])
+
+
+def names(people: list[dict[str, Any]]) -> str:
+    return ", ".join(who(p) for p in people) or "-"
+
+
+def one_line(text: str | None) -> str:
+    return "-" if not text else " ".join(str(text).split())
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    if not rows:
+        return ["_None._", ""]
+
     def cell(value: Any) -> str:
-        return "-" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+        return "-" if value is None else one_line(str(value)).replace("|", "\\|")
 
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return [*lines, ""]
 
 
-def _grades(title: str, distribution: dict[str, int]) -> list[str]:
-    return [
-        f"### {title}",
-        "",
-        *_table([g.replace("_", " ") for g in GRADES], [[distribution[g] for g in GRADES]]),
-    ]
+def heading(level: int, text: str) -> list[str]:
+    return ["#" * level + " " + text, ""]
 
 
-def _trend(rows: list[dict[str, Any]], label: str, key: str) -> list[str]:
-    headers = [label, "submitted", *[g.replace("_", " ") for g in GRADES]]
-    return [
-        "### Grade trend",
-        "",
-        *_table(headers, [[r[key], r["submitted"], *[r["grades"][g] for g in GRADES]] for r in rows]),
-    ]
+def bullets(items: list[str], empty: str = "None recorded.") -> list[str]:
+    return [*(f"- {item}" for item in items), ""] if items else [f"_{empty}_", ""]
 
 
-def _domains(domains: dict[str, Any]) -> list[str]:
-    lines = ["## Strengths and challenges by domain", ""]
-    lines += [
-        f"- Strength: **{d['title']}** (good or outstanding in {d['audits']} audits)" for d in domains["strengths"]
-    ]
-    lines += [
-        f"- Challenge: **{d['title']}** (requires improvement or inadequate in {d['audits']} audits)"
-        for d in domains["challenges"]
-    ]
-    rows = [
-        [d["title"], d["good_or_outstanding"], d["requires_improvement_or_inadequate"]] for d in domains["by_domain"]
-    ]
-    return [*lines, "", *_table(["domain", "good/outstanding", "RI/inadequate"], rows)]
+def grades_table(distribution: dict[str, int]) -> list[str]:
+    return table([grade(g) for g in GRADES], [[distribution[g] for g in GRADES]])
 
 
-def _moderation(m: dict[str, Any]) -> list[str]:
-    lines = [
-        "## Moderation learning",
-        "",
-        f"- Audits moderated: {m['moderated']}",
-        f"- Moderator agreement rate: {m['agreement_rate'] if m['agreement_rate'] is not None else '-'}",
-    ]
-    if "percent_moderated" in m:
-        lines.append(
-            f"- Moderated: {m['percent_moderated']}% of submitted (floor met: {'yes' if m['meets_floor'] else 'no'})"
+def trend_table(rows: list[dict[str, Any]], label: str, key: str) -> list[str]:
+    return table(
+        [label, "submitted", *[grade(g) for g in GRADES]],
+        [[r[key], r["submitted"], *[r["grades"][g] for g in GRADES]] for r in rows],
+    )
+
+
+def audit_ref(line: dict[str, Any]) -> str:
+    """How an audit is named in prose: the child's case reference, the auditor and the date."""
+    when = f", {day(line['submitted_on'])}" if line.get("submitted_on") else ""
+    return f"{line['child_ref']} (audited by {who(line.get('auditor'))}{when})"
+
+
+def domain_profiles(profiles: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for profile in profiles:
+        lines += heading(3, f"{profile['tool_title']}: {profile['audits']} audits")
+        lines += bullets(
+            [f"Strength: **{d['title']}** (good or outstanding in {d['audits']})" for d in profile["strengths"]]
+            + [
+                f"Challenge: **{d['title']}** (requires improvement or inadequate in {d['audits']})"
+                for d in profile["challenges"]
+            ]
         )
-    if m["regraded"]:
+    return lines or ["_No graded audits yet._", ""]
+
+
+def learning_by_domain(learning: dict[str, Any], per_domain: int | None = None) -> list[str]:
+    """The auditors' own words, by domain: what is working well, then what needs to improve."""
+    lines: list[str] = []
+    for side, title in (("strengths", "What is working well"), ("challenges", "What needs to improve")):
+        lines += heading(3, title)
+        found = False
+        for entry in learning["by_domain"]:
+            quotes = entry[side]
+            if not quotes:
+                continue
+            found = True
+            lines.append(f"**{entry['title']}** ({entry['tool_title']})")
+            lines.append("")
+            shown = quotes if per_domain is None else quotes[:per_domain]
+            lines += [f"- {one_line(q['finding'])} ({audit_ref(q)}, {grade(q['grade'])})" for q in shown]
+            if len(shown) < len(quotes):
+                lines.append(f"- …and {len(quotes) - len(shown)} more audits")
+            lines.append("")
+        if not found:
+            lines += ["_None recorded._", ""]
+    return lines
+
+
+def audits_in_their_words(learning: dict[str, Any]) -> list[str]:
+    lines = heading(3, "Each audit in the auditor's words")
+    for a in learning["audits"]:
         lines += [
-            "",
-            *_table(
-                ["audit", "auditor grade", "moderated grade", "feedback"],
-                [[r["audit_id"], r["auditor_grade"], r["moderated_grade"], r["feedback"]] for r in m["regraded"]],
-            ),
+            f"- **{audit_ref(a)}**, {grade(a['effective_grade'])}: strengths: {one_line(a['strengths'])} "
+            f"Challenges: {one_line(a['challenges'])}"
         ]
-    lines += [f"- {text}" for text in m["from_meetings"]]
-    return [*lines, ""]
+    return [*lines, ""] if learning["audits"] else [*lines, "_No audits submitted yet._", ""]
 
 
-def _actions(a: dict[str, Any]) -> list[str]:
-    return [
-        "## Actions and their completion",
-        "",
-        *_table(
-            [
-                "agreed",
-                "completed",
-                "completed by due date",
-                "open",
-                "overdue",
-                "cancelled",
-                "completion rate",
-            ],
-            [
-                [
-                    a["agreed"],
-                    a["completed"],
-                    a["completed_by_due_date"],
-                    a["open"],
-                    a["overdue"],
-                    a["cancelled"],
-                    a["completion_rate"],
-                ]
-            ],
-        ),
-    ]
-
-
-def _learning(items: list[dict[str, Any]]) -> list[str]:
-    lines = ["## Specialist audit learning", ""]
-    lines += [f"- {i['held_on']} ({i['presenter_id']}): {i['learning']}" for i in items] or ["- None recorded yet."]
-    return [*lines, ""]
-
-
-def head_of_service_markdown(r: dict[str, Any]) -> str:
-    a = r["audits"]
-    lines = [
-        f"# Head of Service report: {r['service_area_title']}, {r['cycle_name']}",
-        "",
-        f"_Draft from the QA ledger as of {r['as_of']}. Heads of Service: {', '.join(r['heads_of_service']) or '-'}._",
-        "",
-        "## Audits",
-        "",
-        *_table(
-            ["allocated", "submitted", "by day 14", "% by day 14", "overdue", "RCD logged"],
+def moderation(m: dict[str, Any], coverage: dict[str, Any] | None = None) -> list[str]:
+    lines = heading(2, "Learning from moderation")
+    facts = [f"Audits moderated: {m['moderated']}"]
+    if coverage is not None:
+        facts.append(
+            f"Moderated: {percent_text(coverage['percent_moderated'])} of submitted audits against a floor of "
+            f"{coverage['floor_percent']}% ({'met' if coverage['meets_floor'] else 'not met'})"
+        )
+    facts.append(f"Moderators agreed with the auditor's grade in {percent_text(m['agreement_percent'])} of audits")
+    lines += bullets(facts)
+    if m["regraded"]:
+        lines += heading(3, "Grades the moderators changed")
+        lines += table(
+            ["case", "auditor", "auditor's grade", "moderated grade", "moderators", "feedback"],
             [
                 [
-                    a["allocated"],
-                    a["submitted"],
-                    a["submitted_by_day_14"],
-                    a["percent_by_day_14"],
-                    a["overdue"],
-                    a["reflective_discussions_logged"],
+                    r["child_ref"],
+                    who(r["auditor"]),
+                    grade(r["auditor_grade"]),
+                    grade(r["moderated_grade"]),
+                    names(r["moderators"]),
+                    r["feedback"],
                 ]
+                for r in m["regraded"]
             ],
-        ),
-        *_grades("Grade distribution", r["grade_distribution"]),
-        *_trend(r["grade_trend"], "cycle", "cycle_name"),
-        *_domains(r["domains"]),
-        *_moderation(r["moderation"]),
-        *_actions(r["actions"]),
-        *_learning(r["specialist_audit_learning"]),
-    ]
-    return "\n".join(lines)
+        )
+    if m["agreed"]:
+        lines += heading(3, "Grades the moderators agreed")
+        lines += bullets([f"{audit_ref(r)}: {one_line(r['feedback'])}" for r in m["agreed"]])
+    if m["from_meetings"]:
+        lines += heading(3, "Moderation learning shared at meetings")
+        lines += bullets([f"{day(x['held_on'])}: {one_line(x['learning'])}" for x in m["from_meetings"]])
+    return lines
 
 
-def six_monthly_markdown(r: dict[str, Any]) -> str:
-    a = r["audits"]
-    lines = [
-        f"# Six-monthly QA report: {r['from']} to {r['to']}",
-        "",
-        "## Audits",
-        "",
-        *_table(
-            ["submitted", "due in window", "submitted by due date", "% by due date"],
-            [[a["submitted"], a["due_in_window"], a["submitted_by_due_date"], a["percent_by_due_date"]]],
-        ),
-        *_table(
-            ["service area", "submitted", *[g.replace("_", " ") for g in GRADES]],
-            [[s["title"], s["submitted"], *[s["grades"][g] for g in GRADES]] for s in a["by_service_area"]],
-        ),
-        *_grades("Grade distribution", r["grade_distribution"]),
-        *_trend(r["grade_trend"], "month", "month"),
-        *_domains(r["domains"]),
-        *_moderation(r["moderation"]),
-        *_actions(r["actions"]),
-        "## Specialist audits",
-        "",
-        *_table(
-            ["month", "topic", "minimum", "submitted", "meets minimum"],
+def actions_table(actions: list[dict[str, Any]]) -> list[str]:
+    def state(a: dict[str, Any]) -> str:
+        if a["status"] == "completed":
+            return f"completed {day(a['completed_on'])}"
+        return "overdue" if a["overdue"] else a["status"]
+
+    return table(
+        ["action", "owner", "from", "due", "status", "outcome or latest progress"],
+        [
             [
-                [
-                    s["month"],
-                    s["topic"],
-                    s["minimum_audits"],
-                    s["submitted"],
-                    "yes" if s["meets_minimum"] else "no",
-                ]
-                for s in r["specialist_audits"]
-            ],
-        ),
-        *_learning(r["specialist_audit_learning"]),
-    ]
-    return "\n".join(lines)
+                a["description"],
+                who(a["owner"]),
+                a["source"] or a["source_kind"].replace("_", " "),
+                day(a["due_on"]),
+                state(a),
+                a["outcome"] or a["last_progress_note"],
+            ]
+            for a in actions
+        ],
+    )
+
+
+def action_figures(s: dict[str, Any]) -> list[str]:
+    return bullets(
+        [
+            f"{s['agreed']} agreed, {s['completed']} completed ({s['completed_by_due_date']} by their due date), "
+            f"{s['open']} open ({s['overdue']} overdue), {s['cancelled']} cancelled; "
+            f"completion rate {percent_text(s['completion_percent'])}"
+        ]
+    )
+
+
+def specialist(learning: dict[str, Any]) -> list[str]:
+    lines = bullets(
+        [
+            f"**{a['topic'] or 'Specialist audit'}**, {audit_ref(a)}, {grade(a['effective_grade'])}: "
+            f"{one_line(a['summary'])} Strengths: {one_line(a['strengths'])} Challenges: {one_line(a['challenges'])}"
+            for a in learning["audits"]
+        ],
+        empty=f"No specialist or thematic audits completed between {day(learning['from'])} and {day(learning['to'])}.",
+    )
+    if learning["presented"]:
+        lines += bullets(
+            [f"{who(p['presenter'])}, {day(p['held_on'])}: {one_line(p['learning'])}" for p in learning["presented"]]
+        )
+    return lines
+
+
+def outside_cycle(groups: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for g in groups:
+        lines.append(f"**{g['label']}**: {g['submitted']} submitted")
+        lines.append("")
+        lines += bullets(
+            [
+                f"{audit_ref(a)}, {grade(a['effective_grade'])}: strengths: {one_line(a['strengths'])} "
+                f"Challenges: {one_line(a['challenges'])}"
+                for a in g["audits"]
+            ]
+        )
+    return lines or ["_None in this period._", ""]

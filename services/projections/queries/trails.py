@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from schemas.envelope import EventEnvelope
+from schemas.events import AuditGraded, AuditModerated
 from services.projections.projectors.base import LONDON, utc_text
 from services.projections.queries.common import NotFoundError
 
@@ -72,8 +74,28 @@ def trail(tx: Tx, kind: str, key: str, as_of: datetime | None, visible: Visible)
         "as_of": None if as_of is None else as_of.astimezone(UTC).isoformat(),
         "audits": sorted(allowed),
         "partial": len(allowed) < len({row["audit_id"] for row in known}),
+        "grades": trail_grades(events),
         "count": len(events),
         "events": events,
+    }
+
+
+def trail_grades(events: list[dict[str, Any]]) -> dict[str, dict[str, str | None]]:
+    """Per audit in the trail, as its events up to `as_of` stand: the auditor's latest grade (amendments
+    included), the moderator's grade, and the effective one (the moderator's when moderated)."""
+    grades: dict[str, dict[str, str | None]] = {}
+    for event in events:
+        if event["type"] not in ("AuditGraded", "AuditModerated"):
+            continue
+        payload = EventEnvelope.model_validate(event).payload()
+        entry = grades.setdefault(event["aggregateid"], {"auditor_grade": None, "moderated_grade": None})
+        if isinstance(payload, AuditGraded):
+            entry["auditor_grade"] = payload.overall_grade.value
+        elif isinstance(payload, AuditModerated):
+            entry["moderated_grade"] = payload.moderated_grade.value
+    return {
+        audit: {**grade, "effective_grade": grade["moderated_grade"] or grade["auditor_grade"]}
+        for audit, grade in sorted(grades.items())
     }
 
 

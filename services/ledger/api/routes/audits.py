@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from services.ledger import commands as c
 from services.ledger.api.deps import ActorDep, CommandDep, LedgerDep
-from services.ledger.api.responses import COMMAND_ERRORS, respond
+from services.ledger.api.responses import COMMAND_ERRORS, AuditPublic, respond
 
 router = APIRouter(prefix="/audits", tags=["audits"], responses=COMMAND_ERRORS)
 
@@ -18,6 +18,20 @@ def allocate(body: c.AllocateAudit, ledger: LedgerDep, actor: ActorDep, ctx: Com
     recorded with `flagged_own_service_area`, unless their auditor group is exempt (Early Help,
     Leaving Care, Fostering managers)."""
     return respond(ledger.allocate_audit(actor, body, ctx))
+
+
+@router.get(
+    "/{audit_id}",
+    summary="An audit as it stands, with its version (ETag) for If-Match",
+    responses={200: {"model": AuditPublic, "headers": {"ETag": {"description": "The audit's version"}}}},
+)
+def read(audit_id: UUID, ledger: LedgerDep, actor: ActorDep) -> JSONResponse:
+    """Status, grades (the auditor's latest, the moderator's and the effective one), due dates and the
+    reflective discussion. Read within your scope, as the trails are: the child's service area or your
+    auditors' (Heads of Service, Service Managers, PDLs), the child's team (Team Managers), your own
+    audits (auditors); inspectors, the QA Manager, the PSW and the Assistant Director read every audit."""
+    state = ledger.read_audit(actor, audit_id)
+    return JSONResponse(state, headers={"ETag": f'"{state["version"]}"'})
 
 
 @router.post("/{audit_id}/reallocation", summary="Move an unsubmitted audit to another auditor")

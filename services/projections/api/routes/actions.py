@@ -8,19 +8,21 @@ from fastapi import APIRouter, Query
 
 from schemas.vocabulary import ActionSourceKind, ServiceArea
 from services.platform.problems import PermissionDenied
-from services.projections.api.deps import AsOfDep, ProjectionsDep, ScopeDep
+from services.projections.api.deps import PointInTimeDep, ProjectionsDep, ScopeDep
 from services.projections.queries.actions import ActionFilter, outstanding_actions
 
 router = APIRouter(prefix="/actions", tags=["read models: actions"])
 
 EXAMPLE = {
     "as_of": "2026-12-11",
+    "known_at": "2026-12-11T23:59:59.999999Z",
     "open": 1,
     "overdue": 1,
     "actions": [
         {
             "action_id": "9d0c...",
             "owner_id": "tm.cic1",
+            "owner_name": "Tess Jones",
             "owner_team": "Children in Care 1",
             "owner_service_area": "supporting_our_children",
             "source_kind": "reflective_discussion",
@@ -48,13 +50,14 @@ EXAMPLE = {
     "/outstanding",
     summary="Open and overdue actions",
     description="Open actions by owner, team, service area and source, with days open and days overdue as of a "
-    "date. An action is overdue from the day after its due date; completed and cancelled actions leave the list.",
+    "date. An action is overdue from the day after its due date. With `as_of`, the actions open at the end of that "
+    "day as the ledger then knew them (one completed later is still listed); completed and cancelled ones leave.",
     responses={200: {"content": {"application/json": {"example": EXAMPLE}}}},
 )
 def get_outstanding_actions(
     projections: ProjectionsDep,
     scope: ScopeDep,
-    as_of: AsOfDep,
+    when: PointInTimeDep,
     owner: Annotated[str | None, Query(description="Owner's staff handle")] = None,
     team: Annotated[str | None, Query(description="Owner's team")] = None,
     service_area: Annotated[ServiceArea | None, Query(description="Owner's service area")] = None,
@@ -71,4 +74,4 @@ def get_outstanding_actions(
         scope_areas=None if scope.everything else scope.areas,
     )
     with projections.db.snapshot() as tx:
-        return outstanding_actions(tx, as_of, wanted)
+        return outstanding_actions(tx, when, wanted)
