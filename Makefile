@@ -11,8 +11,8 @@ PORT ?= 8000
 ROLE ?= qa_manager
 SUB ?=
 
-.PHONY: help setup run run-distributed demo compose-tool browser-tool web-assets test test-unit test-integration test-e2e test-browser token verify schemas \
-	lint bench clean
+.PHONY: help setup run run-distributed demo compose-tool browser-tool web-assets test test-unit test-integration \
+	test-e2e test-browser token admin verify schemas lint bench clean
 
 help:
 	@echo "make run     start ledger + projections + notifier on http://127.0.0.1:$(PORT) (SQLite under ./data)"
@@ -20,6 +20,7 @@ help:
 	@echo "             (Tansu Kafka, local PostgreSQL database qaledger_dev, SMTP catcher; docs/operations.md)"
 	@echo "make demo    play an 8-week audit cycle through the API and print what the system knows"
 	@echo "make test    run the whole test suite (needs PostgreSQL on 127.0.0.1:5432; installs Chromium as root)"
+	@echo "make admin SUB=qa.manager NAME='Priya Shah' EMAIL=priya.shah@example.gov.uk   name the first QA Manager"
 	@echo "make token ROLE=qa_manager SUB=qa.manager   mint a dev bearer token"
 	@echo "make verify  recompute the ledger's hash chain and name the first position that fails"
 	@echo "make lint    ruff and mypy"
@@ -80,6 +81,11 @@ test-browser: setup browser-tool
 
 token: setup
 	@$(RUN) python -m services.platform.tokens --role $(ROLE) $(if $(SUB),--sub $(SUB),)
+
+# The operator's command: the first QA Manager, recorded in the ledger (the register authorises everyone else).
+admin: setup
+	@$(RUN) python -m services.ledger.admin --sub "$(SUB)" --name "$(NAME)" --email "$(EMAIL)" \
+	  $(if $(OPERATOR),--operator "$(OPERATOR)",)
 
 verify: setup
 	$(RUN) python -m services.ledger.integrity verify

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
+import os
 import secrets
 import sys
 import tempfile
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from unittest import mock
 
 import uvicorn
 
@@ -34,11 +37,13 @@ from devtools.department import (
     CASE_TEAMS,
     DEPARTMENT,
     EH,
+    FIRST_QA_MANAGER,
     MASH,
     SOC,
     SSF,
     Client,
     Ledger,
+    bootstrap_args,
     findings,
 )
 from devtools.kafka_broker import free_port
@@ -178,12 +183,24 @@ class Demo:
 
     # --- the cycle ------------------------------------------------------------------------------
 
+    def bootstrap(self) -> None:
+        """The operator's command on a fresh install, `make admin`: the register's first QA Manager."""
+        from services.ledger.admin import main as admin
+
+        first, data_dir = FIRST_QA_MANAGER, self.app.state.data_dir
+        store = {"LEDGER_DATABASE_URL": f"sqlite:///{data_dir}/ledger.sqlite3", "QA_LEDGER_DATA_DIR": data_dir}
+        with mock.patch.dict(os.environ, store), contextlib.redirect_stdout(io.StringIO()):  # narrated below
+            if admin([*bootstrap_args(first), "--operator", "ops.demo"]) != 0:
+                raise RuntimeError("the operator could not name the first QA Manager")
+        self.step(f"The operator names the first QA Manager: make admin SUB={first.handle} NAME='{first.name}' …")
+
     def play(self) -> Played:
         p, ledger, cal = self.played, self.ledger, self.calendar
         self.say(f"\033[1mSetting up, {cal.today:%a %d %b %Y}\033[0m")
+        self.bootstrap()
         ledger.register()
         areas = Counter(person.area for person in DEPARTMENT)
-        self.step(f"QA Manager registers {len(DEPARTMENT)} staff across {len(areas)} service areas")
+        self.step(f"QA Manager registers {len(DEPARTMENT) - 1} more staff across {len(areas)} service areas")
         p.cycle_id = ledger.cycle("Cycle 1 2026/27", WEEK1_MONDAY)
         self.step(f"QA Manager schedules 'Cycle 1 2026/27': week 1 begins {WEEK1_MONDAY:%d %b}, audits due day 14")
         p.specialist_id = str(
@@ -521,7 +538,6 @@ def embedded_server(data_dir: Path, calendar: Calendar) -> Iterator[tuple[str, s
 
 def run_demo(out: TextIO = sys.stdout, pace: float = 0.0, data_dir: Path | None = None) -> Figures:
     import logging
-    import os
 
     for variable in ("LEDGER_DATABASE_URL", "PROJECTIONS_DATABASE_URL", "NOTIFIER_DATABASE_URL"):
         os.environ.pop(variable, None)  # the demo keeps everything in its own temporary directory

@@ -87,6 +87,9 @@ DEPARTMENT: tuple[Person, ...] = (
     _p("pdl.adol", "Sian Price", "practice_development_leader", "Practice Development", ADOL),
 )
 BY_HANDLE = {person.handle: person for person in DEPARTMENT}
+# The register authorises every command, so someone must be first: the operator names this QA Manager
+# (`make admin`), and they register everyone else.
+FIRST_QA_MANAGER = DEPARTMENT[0]
 
 # Each case team: its Team Manager, Service Manager and an allocated practitioner.
 CASE_TEAMS: dict[str, tuple[str, str, str, str]] = {
@@ -96,6 +99,15 @@ CASE_TEAMS: dict[str, tuple[str, str, str, str]] = {
     "Children in Care 1": (SOC, "tm.cic1", "sm.soc", "sw.cic1"),
     "Adolescent Team": (ADOL, "tm.adol", "sm.adol", "sw.adol"),
 }
+
+
+def email(person: Person) -> str:
+    return f"{person.handle}@example.gov.uk"
+
+
+def bootstrap_args(person: Person = FIRST_QA_MANAGER) -> list[str]:
+    """`python -m services.ledger.admin` arguments that name the department's first QA Manager."""
+    return ["--sub", person.handle, "--name", person.name, "--email", email(person)]
 
 
 class ApiError(RuntimeError):
@@ -159,12 +171,13 @@ class Ledger:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def register(self, people: tuple[Person, ...] = DEPARTMENT) -> None:
+    def register(self, people: tuple[Person, ...] = DEPARTMENT[1:]) -> None:
+        """Everyone but the first QA Manager, whom the operator has named (`bootstrap_args`)."""
         for person in people:
             body = {
                 "staff_id": person.handle,
                 "display_name": person.name,
-                "email": f"{person.handle}@example.gov.uk",
+                "email": email(person),
                 "roles": list(person.roles),
                 "team": person.team,
                 "service_area": person.area,

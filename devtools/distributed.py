@@ -1,16 +1,17 @@
 """The distributed shape without Docker: `make run-distributed` (`python -m devtools.distributed`).
 
 The same topology as docker-compose.yml, on one machine: a Kafka-protocol broker (Tansu, in memory,
-unless KAFKA_BOOTSTRAP_SERVERS names one), the local PostgreSQL (database `qaledger_dev`; the ledger
-connects as a least-privilege role, the consumers in their own schemas), an SMTP catcher writing .eml
-files, and the three services as separate processes, each configured only by environment variables:
+unless KAFKA_BOOTSTRAP_SERVERS names one), the local PostgreSQL (database `qaledger_dev`; each service
+connects as its own least-privilege role, the consumers each owning one schema), an SMTP catcher
+writing .eml files, and the three services as separate processes, configured only by environment variables:
 
     ledger       python -m services.ledger        API + relay to Kafka          :8000
     projections  python -m services.projections   read models from Kafka        :8001
     notifier     python -m services.notifier      e-mail from Kafka, receipts   :8002
 
-It waits for each /readyz, prints the URLs and a token command, and stops everything on Ctrl-C or
-SIGTERM. `ServiceProcess` and `Topology` are what tests/e2e/test_distributed.py drives too.
+It waits for each /readyz, prints the URLs and a token command, then supervises: a service that exits
+is restarted with backoff (`Supervisor`). Ctrl-C or SIGTERM stops everything. `ServiceProcess`,
+`Topology` and `Supervisor` are what tests/e2e/test_distributed.py drives too.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import argparse
 import contextlib
 import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEV_APP_ROLE = "qa_ledger_app"
 DEV_APP_PASSWORD = "qa-ledger-dev-password"  # a local, trust-auth server; compose and production set their own
-CONSUMER_SCHEMAS = ("projections", "notifier")
+CONSUMER_SCHEMAS = ("projections", "notifier")  # each owned by the consumer's role, `qa_<schema>`
 
 # Our settings are authoritative: a variable left in the caller's shell must not redirect a service.
 SCRUBBED = (
@@ -134,6 +138,10 @@ class ServiceProcess:
     def returncode(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             text = self.log_path.read_text(errors="replace")
@@ -166,6 +174,56 @@ class Topology:
             service.stop()
 
 
+@dataclass
+class Supervisor:
+    """Keeps every service of a topology running: one that exits is started again after a backoff
+    that doubles with each crash in a row (1 s, 2 s, 4 s … at most 30 s) and resets once the service
+    has stayed up for a minute. Each crash and restart is logged; the others keep running meanwhile.
+    `make run-distributed` runs it in the foreground; tests/e2e/test_distributed.py in a thread."""
+
+    services: list[ServiceProcess]
+    first_backoff: float = 1.0
+    max_backoff: float = 30.0
+    stable_after: float = 60.0
+    restarts: Counter[str] = field(default_factory=Counter)
+    _crashes: Counter[str] = field(default_factory=Counter)  # in a row, per service
+    _due: dict[str, float] = field(default_factory=dict)  # restart time of each service that is down
+    _up_since: dict[str, float] = field(default_factory=dict)
+
+    def watch(self, stop: threading.Event, poll: float = 0.2) -> None:
+        """Until `stop` is set: notice exits, restart when their backoff is over."""
+        now = time.monotonic()
+        self._up_since = {service.name: now for service in self.services}
+        while not stop.wait(poll):
+            self.check(time.monotonic())
+
+    def check(self, now: float) -> None:
+        for service in self.services:
+            name = service.name
+            if service.alive():
+                if now - self._up_since.get(name, now) >= self.stable_after:
+                    self._crashes[name] = 0
+            elif name not in self._due:
+                self._crashes[name] += 1
+                delay = min(self.max_backoff, self.first_backoff * 2 ** (self._crashes[name] - 1))
+                self._due[name] = now + delay
+                log.error(
+                    "%s exited (code %s); restarting in %.1f s (crash %d in a row). Last lines of %s:\n%s",
+                    name,
+                    service.returncode(),
+                    delay,
+                    self._crashes[name],
+                    service.log_path,
+                    service.log_tail(5),
+                )
+            elif now >= self._due[name]:
+                del self._due[name]
+                service.start()
+                self.restarts[name] += 1
+                self._up_since[name] = now
+                log.warning("%s restarted (restart %d, pid %s)", name, self.restarts[name], service.pid)
+
+
 @dataclass(frozen=True)
 class Databases:
     ledger_url: str  # the least-privilege role, create_table=false
@@ -183,10 +241,12 @@ def prepare_databases(
     *,
     app_role: str = DEV_APP_ROLE,
     app_password: str = DEV_APP_PASSWORD,
+    role_suffix: str = "",
 ) -> Databases:
-    """Create the database if missing, provision the ledger's restricted role, and the consumers'
-    schemas. `database=None` uses the database `admin_url` already names (tests pass a fresh one)."""
-    from services.ledger.provision import provision  # the same code the compose one-shot runs
+    """Create the database if missing and provision it as compose does: the ledger's restricted role,
+    and the consumers' own roles and schemas. `database=None` uses the database `admin_url` already
+    names (tests pass a fresh one, and a `role_suffix`: roles are shared by the whole server)."""
+    from services.ledger.provision import ConsumerRole, provision, provision_consumer  # the compose one-shot's code
 
     if database is not None:
         with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -195,10 +255,11 @@ def prepare_databases(
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
         admin_url = with_path(admin_url, database)
     ledger_url = provision(admin_url, app_role, app_password)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        for schema in CONSUMER_SCHEMAS:
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-    return Databases(ledger_url, f"{admin_url}?schema=projections", f"{admin_url}?schema=notifier")
+    projections, notifier = (
+        provision_consumer(admin_url, ConsumerRole(f"qa_{name}{role_suffix}", f"{name}-{DEV_APP_PASSWORD}", name))
+        for name in CONSUMER_SCHEMAS
+    )
+    return Databases(ledger_url, projections, notifier)
 
 
 def service_topology(
@@ -278,6 +339,26 @@ def broker_for(bootstrap: str | None, port: int, log_path: Path) -> Iterator[str
         yield broker.bootstrap_servers
 
 
+def run_admin(ledger: ServiceProcess, args: list[str], timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """The operator's one-shot, `python -m services.ledger.admin`, with the ledger's own environment
+    (its store and its keys), as the compose `ledger-admin` service runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "services.ledger.admin", *args],
+        cwd=ROOT,
+        env=ledger.env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def admin_command(ledger: ServiceProcess) -> str:
+    store = " ".join(f"{k}={shlex.quote(ledger.env[k])}" for k in ("LEDGER_DATABASE_URL", "QA_LEDGER_DATA_DIR"))
+    example = "--sub qa.manager --name 'Priya Shah' --email priya.shah@example.gov.uk"
+    return f"{store} {sys.executable} -m services.ledger.admin {example}"
+
+
 def banner(topology: Topology, bootstrap: str, database: str, catcher: SmtpCatcher, data_dir: Path) -> str:
     token = f"{sys.executable} -m services.platform.tokens --data-dir {data_dir} --role qa_manager --sub qa.manager"
     return "\n".join(
@@ -289,7 +370,9 @@ def banner(topology: Topology, bootstrap: str, database: str, catcher: SmtpCatch
             f"  notifier     {topology.notifier.url}/docs",
             f"  e-mail       SMTP {catcher.host}:{catcher.port} -> {catcher.directory}/*.eml",
             f"  logs         {data_dir / 'logs'}/{{ledger,projections,notifier}}.log (JSON, with correlation ids)",
+            f"  first time:  the first QA Manager (the operator's command):\n    {admin_command(topology.ledger)}",
             f"  a token:     QA=$({token})",
+            "A service that crashes is restarted (with backoff); see the log lines above and its log file.",
             "Ctrl-C stops everything.",
             "",
         ]
@@ -343,12 +426,8 @@ def main(argv: list[str] | None = None) -> int:
             try:  # the services stop before the broker they read from
                 topology.start()
                 print(banner(topology, bootstrap, args.database, catcher, data_dir), flush=True)
-                while all(service.alive() for service in topology.services):
-                    time.sleep(0.5)
-                for service in topology.services:
-                    if not service.alive():
-                        log.error("%s exited (code %s)\n%s", service.name, service.returncode(), service.log_tail())
-                return 1
+                Supervisor(topology.services).watch(threading.Event())  # until Ctrl-C or SIGTERM
+                return 0
             finally:
                 topology.stop()
     except KeyboardInterrupt:

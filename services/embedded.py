@@ -18,6 +18,7 @@ from schemas.envelope import EventEnvelope
 from schemas.vocabulary import Role
 from services.feed.log import LogFeed, ReadPage
 from services.ledger import commands as c
+from services.ledger.admin import bootstrap_hint
 from services.ledger.api.app import attach_ledger, ledger_router
 from services.ledger.application import Actor, CommandContext, LedgerApplication
 from services.ledger.config import LedgerSettings
@@ -124,6 +125,8 @@ def main() -> None:
     auth = AuthSettings.from_env(settings.data_dir)
     app = create_embedded_app(settings, auth)
     log.info("QA Ledger on http://%s:%s (OpenAPI at /docs)", settings.host, settings.port)
+    if hint := bootstrap_hint(app.state.ledger):
+        print(f"\n{hint}\n", flush=True)
     print(f"\nQA Ledger is starting. Sign in at http://{settings.host}:{settings.port}/sign-in\n", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 

@@ -319,6 +319,7 @@ class RequestThematicAudit(Command):
 
 class RecordNotificationDelivered(Command):
     cause_event_id: UUID
+    cause_aggregate_id: UUID = Field(description="The aggregate of the cause event (its envelope's `aggregateid`).")
     cause_event_type: ShortText
     rule: RuleName
     recipient_id: StaffId

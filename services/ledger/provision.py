@@ -1,16 +1,22 @@
-"""Set up a PostgreSQL ledger with least privilege: `python -m services.ledger.provision`.
+"""Set up PostgreSQL with least privilege: `python -m services.ledger.provision`.
 
 Run once as the database owner (or a superuser). It creates the event tables, the hash-chain
 table and their append-only triggers (through the ledger's own recorder) and the relay's tracking
 table, then a login role that may only SELECT and INSERT events (and move the relay's position).
 The service then connects as that role, with `?create_table=false`, so even a compromised ledger
 process cannot edit history.
+
+Given their passwords, it also gives the projections and the notifier a login role each, owning
+its own schema (`projections`, `notifier`) and granted nothing else: they follow the ledger over
+Kafka or HTTP, so they may not read the ledger's tables, nor each other's, nor create anything
+outside their schema. Running it again is safe: roles and grants are brought to this state.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import dataclass
 from urllib.parse import quote, urlparse, urlunparse
 
 import psycopg
@@ -50,17 +56,66 @@ def provision(admin_url: str, app_role: str, app_password: str, schema: str = "p
     return urlunparse(parts._replace(netloc=netloc, query=query))
 
 
+@dataclass(frozen=True)
+class ConsumerRole:
+    """A consumer's database login: its role, password and the schema it owns."""
+
+    role: str
+    password: str
+    schema: str
+
+
+def provision_consumer(admin_url: str, consumer: ConsumerRole) -> str:
+    """The consumer's role and schema; returns the URL it should connect with (`?schema=`)."""
+    role, schema = sql.Identifier(consumer.role), sql.Identifier(consumer.schema)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (consumer.role,)).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        conn.execute(
+            sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD {}").format(
+                role, sql.Literal(consumer.password)
+            )
+        )
+        database = sql.Identifier(conn.info.dbname)
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, role))
+        # Nobody but the owner creates in `public` (PostgreSQL 15's default; older servers allowed it).
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(schema, role))
+        conn.execute(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(schema, role))
+        # Tables made before the consumer had its own role (by the owner) become the consumer's.
+        for kind, name in conn.execute(
+            "SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.relname FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'S')",
+            (consumer.schema,),
+        ).fetchall():
+            conn.execute(sql.SQL("ALTER " + kind + " {}.{} OWNER TO {}").format(schema, sql.Identifier(name), role))
+    parts = urlparse(admin_url)
+    netloc = f"{quote(consumer.role)}:{quote(consumer.password)}@{parts.hostname}:{parts.port or 5432}"
+    return urlunparse(parts._replace(netloc=netloc, query=f"schema={consumer.schema}"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--admin-url", default=os.environ.get("LEDGER_ADMIN_DATABASE_URL"), required=False)
     parser.add_argument("--role", default=os.environ.get("LEDGER_APP_ROLE", "qa_ledger_app"))
     parser.add_argument("--password", default=os.environ.get("LEDGER_APP_PASSWORD"))
     parser.add_argument("--schema", default="public")
+    # With a consumer's password, its own role and schema too (the schema is named after the consumer).
+    arg, env = parser.add_argument, os.environ
+    arg("--projections-role", default=env.get("PROJECTIONS_DB_ROLE", "qa_projections"))
+    arg("--projections-password", default=env.get("PROJECTIONS_DB_PASSWORD"))
+    arg("--notifier-role", default=env.get("NOTIFIER_DB_ROLE", "qa_notifier"))
+    arg("--notifier-password", default=env.get("NOTIFIER_DB_PASSWORD"))
     args = parser.parse_args(argv)
     if not args.admin_url or not args.password:
         parser.error("--admin-url (LEDGER_ADMIN_DATABASE_URL) and --password (LEDGER_APP_PASSWORD) are required")
     url = provision(args.admin_url, args.role, args.password, args.schema)
     print(f"LEDGER_DATABASE_URL={url}")
+    for consumer in ("projections", "notifier"):
+        password = getattr(args, f"{consumer}_password")
+        if password:
+            role = ConsumerRole(getattr(args, f"{consumer}_role"), password, consumer)
+            print(f"{consumer.upper()}_DATABASE_URL={provision_consumer(args.admin_url, role)}")
     return 0
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from schemas.events import EVENT_TYPES
 from services.notifier.adapters.store import Delivery, NotifierStore
@@ -19,8 +20,6 @@ from services.notifier.readmodel import PROJECTORS
 from services.notifier.rules import EVENT_RULES
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from services.feed.base import Batch
 
 log = logging.getLogger("qa_ledger.notifier")
@@ -205,6 +204,7 @@ class Notifier:
                 delivery.recipient_id,
                 delivery.channel,
                 delivery.subject_line,
+                UUID(delivery.subject_id),  # every rule's subject is the aggregate of its cause event
             )
             try:
                 self.receipts.record(receipt)

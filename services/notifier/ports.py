@@ -45,10 +45,13 @@ class Receipt:
     recipient_id: str
     channel: str
     subject_line: str
+    # The ledger refuses a receipt unless the cause event exists: it finds it in this aggregate.
+    cause_aggregate_id: UUID
 
     def as_json(self) -> dict[str, str]:
         return {
             "cause_event_id": str(self.cause_event_id),
+            "cause_aggregate_id": str(self.cause_aggregate_id),
             "cause_event_type": self.cause_event_type,
             "rule": self.rule,
             "recipient_id": self.recipient_id,

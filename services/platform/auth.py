@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from pydantic import TypeAdapter, ValidationError
 
+from schemas.events import StaffId
 from schemas.vocabulary import Role
 
 EMBEDDED_ISSUER = "urn:qa-ledger:embedded"
 DEFAULT_AUDIENCE = "qa-ledger"
+PRODUCTION_MAX_TOKEN_SECONDS = 24 * 3600  # a stolen production token is good for a day at most
+STAFF_HANDLE = TypeAdapter(StaffId)  # `sub` names a staff handle, by the same rule as `staff_id`
 
 
 class AuthenticationError(Exception):
@@ -39,6 +43,7 @@ class AuthSettings:
     audience: str = DEFAULT_AUDIENCE
     local_key: str | None = None  # HS256 secret, embedded mode only
     jwks_url: str | None = None  # RS256 via the issuer's JWKS, production
+    max_token_seconds: int | None = None  # production: refuse tokens that expire further ahead
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> AuthSettings:
@@ -48,7 +53,9 @@ class AuthSettings:
             if not issuer:
                 raise ValueError("QA_LEDGER_OIDC_ISSUER is required with QA_LEDGER_OIDC_JWKS_URL")
             audience = os.environ.get("QA_LEDGER_OIDC_AUDIENCE", DEFAULT_AUDIENCE)
-            return cls(issuer=issuer, audience=audience, jwks_url=jwks_url)
+            production = os.environ.get("QA_LEDGER_ENV", "dev") == "production"
+            limit = PRODUCTION_MAX_TOKEN_SECONDS if production else None
+            return cls(issuer=issuer, audience=audience, jwks_url=jwks_url, max_token_seconds=limit)
         if os.environ.get("QA_LEDGER_ENV", "dev") == "production":
             raise ValueError("production needs an OIDC issuer (QA_LEDGER_OIDC_JWKS_URL); local keys are for dev")
         return cls(local_key=os.environ.get("QA_LEDGER_JWT_SECRET") or local_key(data_dir or Path("data")))
@@ -86,6 +93,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationError(f"invalid bearer token: {exc}") from None
+        check_subject_and_lifetime(claims, self.settings.max_token_seconds)
         roles = claims.get("roles")
         if not isinstance(roles, list) or not roles:
             raise AuthenticationError("invalid bearer token: the 'roles' claim must list at least one role")
@@ -94,6 +102,19 @@ class TokenVerifier:
         except ValueError as exc:
             raise AuthenticationError(f"invalid bearer token: {exc}") from None
         return Principal(subject=str(claims["sub"]), roles=parsed, claims=claims)
+
+
+def check_subject_and_lifetime(claims: dict[str, Any], max_seconds: int | None) -> None:
+    try:
+        STAFF_HANDLE.validate_python(claims["sub"])
+    except ValidationError:
+        raise AuthenticationError(
+            "invalid bearer token: 'sub' must be a staff handle (a-z, 0-9, '.', '_', '-'; 2 to 64 characters)"
+        ) from None
+    if max_seconds is not None and claims["exp"] - time.time() > max_seconds:
+        raise AuthenticationError(
+            f"invalid bearer token: 'exp' is more than {max_seconds // 3600} h ahead; production tokens are short-lived"
+        )
 
 
 def mint_local_token(settings: AuthSettings, subject: str, roles: list[str], ttl_seconds: int = 8 * 3600) -> str:

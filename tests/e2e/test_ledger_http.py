@@ -136,7 +136,7 @@ class TestFeed:
         assert client.post("/v1/audits", json=allocation(cycle), headers=service).status_code == 403
 
     def test_an_unknown_stream_is_404(self, client: TestClient, auth: Auth) -> None:
-        r = client.get("/v1/streams/8f2968e6-1666-529c-a4de-2edbbc200881", headers=auth("i", "inspector"))
+        r = client.get("/v1/streams/8f2968e6-1666-529c-a4de-2edbbc200881", headers=auth("inspector.one", "inspector"))
         assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
 
 
@@ -254,6 +254,15 @@ class TestIdempotencyAndConcurrency:
 
     def test_keys_are_per_caller(self, client: TestClient, auth: Auth, world: World) -> None:
         cycle = world.cycle()
+        second_qa = {
+            "staff_id": "qa.two",
+            "display_name": "Second QA",
+            "email": "qa.two@example.gov.uk",
+            "roles": ["qa_manager"],
+            "team": "QA Team",
+            "service_area": "safeguarding_quality_review",
+        }
+        assert client.post("/v1/staff", json=second_qa, headers=auth("qa.manager", "qa_manager")).status_code == 201
         one = client.post(
             "/v1/audits",
             json=allocation(cycle),

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from services.ledger.api.app import create_app
 from services.ledger.application import LedgerApplication
 from services.platform.auth import AuthenticationError, AuthSettings, TokenVerifier
+from tests.support.world import World
 
 ISSUER = "https://login.example.gov.uk/realms/childrens-services"
 AUDIENCE = "qa-ledger"
@@ -110,9 +111,43 @@ def test_production_refuses_local_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_api_accepts_issuer_tokens(
     ledger: LedgerApplication, jwks_url: str, signing_key: rsa.RSAPrivateKey
 ) -> None:
+    World(ledger).register_everyone()  # the token authenticates qa.manager; the register authorises them
     app = create_app(ledger, AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_url=jwks_url))
     with TestClient(app) as client:
         ok = client.get("/v1/events", headers={"Authorization": f"Bearer {token(signing_key)}"})
         assert ok.status_code == 200
         wrong = client.get("/v1/events", headers={"Authorization": f"Bearer {token(signing_key, aud='x')}"})
         assert wrong.status_code == 401
+
+
+@pytest.mark.parametrize("subject", ["Robert'); DROP TABLE staff;--", "", "x", "Qa.Manager", "qa\nmanager", "a" * 80])
+def test_the_subject_must_be_a_staff_handle(
+    verifier: TokenVerifier, signing_key: rsa.RSAPrivateKey, subject: str
+) -> None:
+    with pytest.raises(AuthenticationError, match="sub"):
+        verifier.verify(token(signing_key, sub=subject))
+
+
+def production_settings(monkeypatch: pytest.MonkeyPatch, jwks_url: str, env: str) -> AuthSettings:
+    monkeypatch.setenv("QA_LEDGER_ENV", env)
+    monkeypatch.setenv("QA_LEDGER_OIDC_JWKS_URL", jwks_url)
+    monkeypatch.setenv("QA_LEDGER_OIDC_ISSUER", ISSUER)
+    monkeypatch.setenv("QA_LEDGER_OIDC_AUDIENCE", AUDIENCE)
+    return AuthSettings.from_env()
+
+
+def test_production_refuses_a_token_that_expires_more_than_a_day_ahead(
+    monkeypatch: pytest.MonkeyPatch, jwks_url: str, signing_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = TokenVerifier(production_settings(monkeypatch, jwks_url, "production"))
+    now = int(time.time())
+    with pytest.raises(AuthenticationError, match="24 h"):
+        verifier.verify(token(signing_key, exp=now + 25 * 3600))
+    assert verifier.verify(token(signing_key, exp=now + 23 * 3600)).subject == "qa.manager"
+
+
+def test_outside_production_a_long_lived_token_is_accepted(
+    monkeypatch: pytest.MonkeyPatch, jwks_url: str, signing_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = TokenVerifier(production_settings(monkeypatch, jwks_url, "dev"))
+    assert verifier.verify(token(signing_key, exp=int(time.time()) + 90 * 24 * 3600)).subject == "qa.manager"

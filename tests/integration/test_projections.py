@@ -113,6 +113,7 @@ class TestModerationCoverage:
                 NOTIFIER,
                 c.RecordNotificationDelivered(
                     cause_event_id=graded.id,
+                    cause_aggregate_id=audit,
                     cause_event_type="AuditGraded",
                     rule=rule,
                     recipient_id="ad.one",

@@ -148,6 +148,7 @@ def busy_department(world: Any, step: Callable[[], None]) -> dict[str, Any]:
         Actor(id="notifier", roles=frozenset({Role.SERVICE})),
         c.RecordNotificationDelivered(
             cause_event_id=graded.id,
+            cause_aggregate_id=audits[3],
             cause_event_type="AuditGraded",
             rule="audit.inadequate.escalate",
             recipient_id="hos.soc",

@@ -39,6 +39,7 @@ STAFF: dict[str, tuple[list[str], str, ServiceArea, list[str], str | None]] = {
 }
 
 NO_KEY = CommandContext()
+OPERATOR = "ops.admin"  # who runs `make admin` in these scenarios
 
 
 def actor(handle: str) -> Actor:
@@ -59,22 +60,24 @@ class World:
         return self.ledger.today()
 
     def register_everyone(self) -> World:
+        """The operator names the first QA Manager (the register authorises nobody before that);
+        the QA Manager registers everyone else."""
         for handle in STAFF:  # managers are listed before the people they manage
             roles, team, area, groups, manager = STAFF[handle]
-            self.ledger.register_staff(
-                self.qa,
-                c.RegisterStaff(
-                    staff_id=handle,
-                    display_name=handle.replace(".", " ").title(),
-                    email=f"{handle}@example.gov.uk",
-                    roles=roles,
-                    team=team,
-                    service_area=area,
-                    auditor_groups=groups,
-                    manager_id=manager,
-                ),
-                NO_KEY,
+            cmd = c.RegisterStaff(
+                staff_id=handle,
+                display_name=handle.replace(".", " ").title(),
+                email=f"{handle}@example.gov.uk",
+                roles=roles,
+                team=team,
+                service_area=area,
+                auditor_groups=groups,
+                manager_id=manager,
             )
+            if handle == self.qa.id:
+                self.ledger.bootstrap_qa_manager(OPERATOR, cmd)
+            else:
+                self.ledger.register_staff(self.qa, cmd, NO_KEY)
         return self
 
     def cycle(self, week1_monday: date | None = None, name: str = "Cycle") -> UUID:

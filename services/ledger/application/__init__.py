@@ -3,6 +3,7 @@
 from services.ledger.application.actions import ActionUseCases
 from services.ledger.application.audit_reads import AuditQueries
 from services.ledger.application.audits import AuditUseCases
+from services.ledger.application.bootstrap import BootstrapUseCases
 from services.ledger.application.core import Actor, CommandContext, Outcome, london_today
 from services.ledger.application.cycles import CycleUseCases
 from services.ledger.application.feed import FeedPage, FeedQueries
@@ -13,6 +14,7 @@ from services.ledger.application.staff import StaffUseCases
 
 class LedgerApplication(
     StaffUseCases,
+    BootstrapUseCases,
     CycleUseCases,
     AuditUseCases,
     AuditQueries,

@@ -105,9 +105,10 @@ class ActionUseCases(LedgerCore):
 
     def check_owner_or_above(self, actor: Actor, action: Action) -> None:
         """Progress and completion belong to the owner or to a manager above them."""
-        if actor.id == action.owner_id or actor.holds(Role.ASSISTANT_DIRECTOR):
+        if actor.id == action.owner_id or self.holds(actor, Role.ASSISTANT_DIRECTOR):
             return
-        if actor.holds(Role.HEAD_OF_SERVICE) and self.acting_staff(actor).service_area == action.owner_service_area:
+        hos = self.holds(actor, Role.HEAD_OF_SERVICE)
+        if hos and self.acting_staff(actor).service_area == action.owner_service_area:
             return
         manager_id, hops = self.staff(action.owner_id).manager_id, 0
         while manager_id and hops < MAX_MANAGEMENT_CHAIN:

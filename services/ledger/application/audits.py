@@ -209,13 +209,15 @@ class AuditUseCases(LedgerCore):
         """The Team Manager of the child's team logs the RCD; the Service Manager if inadequate."""
         staff = self.acting_staff(actor)
         if audit.is_inadequate:
-            if actor.holds(Role.SERVICE_MANAGER) and staff.area == audit.case_service_area:
+            if self.holds(actor, Role.SERVICE_MANAGER) and staff.area == audit.case_service_area:
+                self.acting_as(Role.SERVICE_MANAGER)
                 return ParticipantCapacity.SERVICE_MANAGER
             raise NotPermitted(
                 "overall grade is inadequate: the Service Manager for "
                 f"{ServiceArea(audit.case_service_area).value} logs the reflective discussion"
             )
-        if actor.holds(Role.TEAM_MANAGER) and staff.team == audit.case_team:
+        if self.holds(actor, Role.TEAM_MANAGER) and staff.team == audit.case_team:
+            self.acting_as(Role.TEAM_MANAGER)
             return ParticipantCapacity.TEAM_MANAGER
         raise NotPermitted(f"the Team Manager of the child's team ({audit.case_team}) logs the reflective discussion")
 

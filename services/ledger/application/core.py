@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEven
 from schemas.envelope import chain_hash
 from schemas.vocabulary import Role
 from services.ledger.application.group_commit import GroupCommitter
+from services.ledger.application.register import ACTING_ORDER, StaffRegister
 from services.ledger.domain import IdempotentRequest, StaffMember
 from services.ledger.domain.base import LedgerAggregate, Stamp, stamp_cvar
 from services.ledger.domain.errors import NotFound, NotPermitted, StateConflict, VersionConflict
@@ -28,6 +29,8 @@ from services.ledger.envelopes import PUBLISHED_TOPICS, to_envelope
 
 if TYPE_CHECKING:
     from eventsourcing.domain import BaseAggregate
+
+    from services.platform.authority import Authority
 
 A = TypeVar("A", bound=LedgerAggregate)
 LONDON = ZoneInfo("Europe/London")
@@ -40,15 +43,13 @@ def london_today() -> date:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling, from their verified token: staff handle, roles and the request's correlation."""
+    """Who is calling, from their verified token: staff handle, the roles the token claims, and the
+    request's correlation. The claim only narrows: what they may do comes from the staff register."""
 
     id: str
     roles: frozenset[Role]
     correlation_id: str = ""
     causation_id: str | None = None
-
-    def holds(self, *roles: Role) -> bool:
-        return any(role in self.roles for role in roles)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class LedgerCore(Application[UUID]):
         self.after_commit: list[Callable[[], None]] = []
         self.recorder.linker = self.chain_link  # type: ignore[attr-defined]
         self.committer = GroupCommitter(self.save)
+        self.register = StaffRegister(self.repository, self.recorder)
 
     def chain_link(self, stored: StoredEvent, position: int, prevhash: str | None) -> str | None:
         """The hash-chain link of a stored event: over its published envelope and the previous link."""
@@ -117,14 +119,23 @@ class LedgerCore(Application[UUID]):
 
     # --- who may act -------------------------------------------------------------------------------
 
+    def authority(self, actor: Actor) -> tuple[StaffMember | None, Authority]:
+        """What the staff register allows the actor now: their record and the roles they may act in."""
+        return self.register.authority(actor.id, actor.roles, self.today())
+
     def permit(self, actor: Actor, command: str) -> Role:
-        """The role the actor acts in for this command, or NotPermitted."""
+        """The register's role the actor acts in for this command, or NotPermitted."""
         allowed = COMMANDS[command]
-        for role in sorted(actor.roles):
-            if role in allowed:
+        _, authority = self.authority(actor)
+        for role in ACTING_ORDER:
+            if role in allowed and role in authority.roles:
                 return role
         wanted = ", ".join(sorted(r.value for r in allowed))
-        raise NotPermitted(f"{command.replace('_', ' ')} needs one of the roles: {wanted}")
+        raise NotPermitted(f"{command.replace('_', ' ')} needs one of the roles: {wanted}; {authority.why_not}")
+
+    def holds(self, actor: Actor, *roles: Role) -> bool:
+        """Whether the register allows the actor any of these roles now (for scope rules)."""
+        return self.authority(actor)[1].holds(*roles)
 
     @contextmanager
     def stamped(self, actor: Actor, role: Role) -> Iterator[None]:
@@ -133,6 +144,12 @@ class LedgerCore(Application[UUID]):
             yield
         finally:
             stamp_cvar.reset(token)
+
+    @staticmethod
+    def acting_as(role: Role) -> None:
+        """Inside a command, name the role that allowed this part of it, for the events still to come
+        (someone who is both Team Manager and Service Manager logs a good audit's RCD as Team Manager)."""
+        stamp_cvar.set(replace(stamp_cvar.get(), actor_role=role.value))
 
     # --- running a command -----------------------------------------------------------------------
 
@@ -214,14 +231,9 @@ class LedgerCore(Application[UUID]):
 
     def acting_staff(self, actor: Actor) -> StaffMember:
         """The actor's own staff record: scope rules need their team and service area."""
-        try:
-            member = self.staff(actor.id)
-        except NotFound:
-            raise NotPermitted(
-                f"'{actor.id}' is not a registered staff member, so has no team or service area"
-            ) from None
-        if not member.active:
-            raise NotPermitted(f"'{actor.id}' has left and can no longer act")
+        member, authority = self.authority(actor)
+        if member is None or not authority.roles:
+            raise NotPermitted(f"{authority.why_not}, so has no team or service area to act in")
         return member
 
     def exists(self, aggregate_id: UUID) -> bool:

@@ -9,6 +9,7 @@ from schemas.vocabulary import MeetingKind, Role
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import AuditCycle, Meeting, NotificationReceipt
 from services.ledger.domain.errors import InvalidCommand, NotPermitted
+from services.ledger.envelopes import PUBLISHED_TOPICS, event_id
 
 if TYPE_CHECKING:
     from services.ledger.commands import RecordMeeting, RecordNotificationDelivered
@@ -59,6 +60,7 @@ class MeetingUseCases(LedgerCore):
         """Receipts are keyed by (event, rule, recipient, channel): recording one twice is a no-op."""
 
         def decide(_: Role) -> Decision:
+            self.check_receipt(cmd)
             receipt_id = NotificationReceipt.id_for(cmd.cause_event_id, cmd.rule, cmd.recipient_id, cmd.channel.value)
             if self.exists(receipt_id):
                 return Decision([], {"id": str(receipt_id), "already_recorded": True}, 200)
@@ -74,3 +76,19 @@ class MeetingUseCases(LedgerCore):
             return Decision([receipt], {"id": str(receipt.id), "already_recorded": False}, 201)
 
         return self.execute(actor, "record_notification", ctx, decide)
+
+    def check_receipt(self, cmd: RecordNotificationDelivered) -> None:
+        """A receipt is evidence that someone was told: of a published event the ledger holds, told
+        to someone the register holds. Anything else is refused, whoever sends it."""
+        stored = self.recorder.select_events(cmd.cause_aggregate_id)
+        cause = next(
+            (e for e in stored if event_id(cmd.cause_aggregate_id, e.originator_version) == cmd.cause_event_id), None
+        )
+        if cause is None or cause.topic not in PUBLISHED_TOPICS:
+            raise InvalidCommand("cause_event_id", "is not a published event of cause_aggregate_id in the ledger")
+        contract_name = cause.topic.rsplit(".", 1)[-1]
+        # Subscribers may see the type with a deployment prefix (uk.gov.….AuditAllocated): compare the name.
+        if cmd.cause_event_type.rsplit(".", 1)[-1] != contract_name:
+            raise InvalidCommand("cause_event_type", f"the cause event is a {contract_name}")
+        if self.register.member(cmd.recipient_id) is None:
+            raise InvalidCommand("recipient_id", f"'{cmd.recipient_id}' is not in the staff register")

@@ -45,10 +45,15 @@ class StaffMember(LedgerAggregate):
         self.service_area = service_area
         self.auditor_groups = auditor_groups
         self.manager_id = manager_id
-        self.active = True
+        self.active = True  # False once a leaving is recorded, even for a leaving day still to come
+        self.left_on: date | None = None
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles
+
+    def has_left(self, today: date) -> bool:
+        """From their leaving day on, a leaver can no longer act (the register refuses them)."""
+        return self.left_on is not None and today >= self.left_on
 
     def exempt_group(self) -> AuditorGroup | None:
         """The first auditor group exempting this person from auditing across the service."""
@@ -111,3 +116,4 @@ class StaffMember(LedgerAggregate):
     @event("StaffMemberLeft")
     def _leave(self, *, staff_id: str, left_on: date, reason: str) -> None:
         self.active = False
+        self.left_on = left_on
