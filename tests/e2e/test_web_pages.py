@@ -15,6 +15,7 @@ from services.ledger.config import LedgerSettings
 from services.platform.auth import AuthSettings, mint_local_token
 from services.web.config import WebSettings
 from services.web.routes.signin import safe_next
+from tests.support.embedded_server import name_first_qa_manager
 
 KEY = "web-pages-test-key-not-for-production"
 AUTH = AuthSettings(local_key=KEY)
@@ -25,12 +26,10 @@ TODAY = date(2026, 11, 26)
 def web(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     settings = LedgerSettings(data_dir=tmp_path, database_url=database_url)
     app = create_embedded_app(settings, AUTH, clock=lambda: TODAY, web=WebSettings(council_name="Test Council"))
+    name_first_qa_manager(app)  # Priya Shah, qa.manager
     with TestClient(app, base_url="http://localhost") as client:
         qa = headers("qa.manager", "qa_manager")
-        for handle, roles, area in (
-            ("qa.manager", ["qa_manager"], "safeguarding_quality_review"),
-            ("sam.auditor", ["auditor"], "mash_assessment_support_awaken"),
-        ):
+        for handle, roles, area in (("sam.auditor", ["auditor"], "mash_assessment_support_awaken"),):
             body = {
                 "staff_id": handle,
                 "display_name": handle.title(),

@@ -26,6 +26,7 @@ from services.embedded import create_embedded_app
 from services.ledger.config import LedgerSettings
 from services.platform.auth import AuthSettings
 from services.web.config import OidcSettings, WebSettings
+from tests.support.embedded_server import name_first_qa_manager
 
 AUDIENCE = "qa-ledger"
 CLIENT_ID = "qa-ledger-web"
@@ -136,17 +137,8 @@ def web(issuer: Issuer, tmp_path: Path) -> Iterator[TestClient]:
     app = create_embedded_app(
         LedgerSettings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/l.sqlite3"), auth, web=pages
     )
+    name_first_qa_manager(app)  # Priya Shah, qa.manager: the operator's `make admin`
     with TestClient(app, base_url="http://localhost") as client:
-        qa = {"Authorization": f"Bearer {issuer.access_token('qa.manager', ['qa_manager'])}"}
-        body = {
-            "staff_id": "qa.manager",
-            "display_name": "Priya Shah",
-            "email": "p@example.gov.uk",
-            "roles": ["qa_manager"],
-            "team": "QA",
-            "service_area": "safeguarding_quality_review",
-        }
-        assert client.post("/v1/staff", json=body, headers=qa).status_code == 201
         yield client
 
 

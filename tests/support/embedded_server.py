@@ -11,8 +11,12 @@ from datetime import date
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
+from devtools.department import FIRST_QA_MANAGER, Person, email
+from schemas.vocabulary import Role, ServiceArea
 from services.embedded import create_embedded_app
+from services.ledger.commands import RegisterStaff
 from services.ledger.config import LedgerSettings
 from services.platform.auth import AuthSettings
 from services.web.config import WebSettings
@@ -31,6 +35,7 @@ def embedded_server(
     port = free_port()
     settings = LedgerSettings(data_dir=data, database_url=f"sqlite:///{data}/ledger.sqlite3", port=port)
     app = create_embedded_app(settings, auth, clock=clock, web=web or WebSettings())
+    name_first_qa_manager(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -43,3 +48,16 @@ def embedded_server(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def name_first_qa_manager(app: FastAPI, person: Person = FIRST_QA_MANAGER) -> None:
+    """What the operator's `make admin` does on a fresh install: the register's first QA Manager."""
+    command = RegisterStaff(
+        staff_id=person.handle,
+        display_name=person.name,
+        email=email(person),
+        roles=[Role.QA_MANAGER],
+        team=person.team,
+        service_area=ServiceArea(person.area),
+    )
+    app.state.ledger.bootstrap_qa_manager("ops.test", command)
