@@ -1,5 +1,5 @@
-"""The staff register and the cycle calendar as the web needs them: names for handles, who can sign
-in (development), and which cycles exist.
+"""Who can use the development sign-in: the staff register as the ledger's feed tells it, before anyone
+has signed in (so before there is a person's token to read the projections' staff register with).
 
 It follows the ledger's published event feed (`GET /v1/events`) with a `service` token, folding
 staff registrations, role changes and leavers; each look-up reads only the events since the last.
@@ -14,7 +14,7 @@ from typing import Any
 
 from services.web.api import Apis
 
-STAFF_EVENTS = {"StaffMemberRegistered", "StaffRoleChanged", "StaffMemberLeft", "AuditCycleScheduled"}
+STAFF_EVENTS = {"StaffMemberRegistered", "StaffRoleChanged", "StaffMemberLeft"}
 PAGE = 1000
 
 
@@ -39,7 +39,6 @@ class StaffDirectory:
         self.apis = apis
         self.service_token = service_token
         self.members: dict[str, Member] = {}
-        self.cycles: dict[str, dict[str, Any]] = {}  # the department's calendar: cycle id -> its dates
         self.position = 0
         self._lock = asyncio.Lock()
 
@@ -56,13 +55,7 @@ class StaffDirectory:
                 page = await caller.get("ledger", "/v1/events", after=self.position, limit=PAGE)
                 for envelope in page["events"]:
                     if envelope["type"] in STAFF_EVENTS:
-                        if envelope["type"] == "AuditCycleScheduled":
-                            self.cycles[str(envelope["aggregateid"])] = {
-                                **envelope["data"],
-                                "id": str(envelope["aggregateid"]),
-                            }
-                        else:
-                            self.apply(envelope["type"], envelope["data"])
+                        self.apply(envelope["type"], envelope["data"])
                 self.position = page["next_after"]
                 if not page["events"] or self.position >= page["head"]:
                     break
@@ -101,7 +94,3 @@ class StaffDirectory:
             return ""
         member = (await self.refresh()).get(staff_id)
         return member.display_name if member else staff_id
-
-    async def all_cycles(self) -> list[dict[str, Any]]:
-        await self.refresh()
-        return sorted(self.cycles.values(), key=lambda c: str(c["week1_monday"]), reverse=True)

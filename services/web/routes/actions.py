@@ -11,7 +11,8 @@ from fastapi.responses import Response
 
 from services.web.api import ApiProblem, Caller
 from services.web.forms import compact, day, form_errors, text, values_of
-from services.web.pages import CallerDep, FormDep, UserDep, Web, WebDep, redirect, render
+from services.web.pages import CallerDep, FormDep, UserDep, WebDep, redirect, render
+from services.web.registers import names
 
 router = APIRouter(prefix="/actions")
 FORMS = {
@@ -49,13 +50,9 @@ async def actions_board(
         request,
         "pages/actions.html",
         board=result,
-        names=await names(site),
+        names=await names(api),
         filters={"owner": owner or "", "team": team or "", "service_area": service_area or ""},
     )
-
-
-async def names(site: Web) -> dict[str, str]:
-    return {k: m.display_name for k, m in (await site.directory.refresh()).items()}
 
 
 async def find(api: Caller, action_id: UUID, user_id: str) -> dict[str, Any] | None:
@@ -74,7 +71,7 @@ async def action_page(request: Request, action_id: UUID, site: WebDep, user: Use
         "pages/action.html",
         action=await find(api, action_id, user.subject or ""),
         action_id=str(action_id),
-        names=await names(site),
+        names=await names(api),
     )
 
 
@@ -100,7 +97,7 @@ async def action_step(
             open_form=step,
             action=await find(api, action_id, user.subject or ""),
             action_id=str(action_id),
-            names=await names(site),
+            names=await names(api),
         )
     done = {"progress": "Progress noted", "completion": "Action completed", "due-date": "Due date changed"}[step]
     return redirect("/actions" if step == "completion" else f"/actions/{action_id}", user, done)

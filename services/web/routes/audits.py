@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from services.web.api import ApiProblem, Caller
 from services.web.forms import compact, day, form_errors, handles, text, values_of
 from services.web.pages import CallerDep, FormDep, UserDep, WebDep, redirect, render
+from services.web.registers import names
 from services.web.sessions import Session
 from services.web.trail_view import read_audit
 
@@ -46,14 +47,13 @@ async def wait_for(api: Caller, audit_id: UUID, position: int | None) -> list[di
 
 
 async def load(site: Any, api: Caller, audit_id: UUID, after: int | None = None) -> dict[str, Any]:
-    events = await wait_for(api, audit_id, after)
-    state, timeline = read_audit(str(audit_id), events)
+    """The audit as it stands (the ledger's answer, with its version) and its trail (the read models)."""
+    audit = await api.get("ledger", f"/v1/audits/{audit_id}")
+    record, timeline = read_audit(str(audit_id), await wait_for(api, audit_id, after))
     tools = await api.get("ledger", "/v1/tools")
-    tool = next((t for t in tools if t["tool"] == state.tool and t["version"] == state.tool_version), None)
-    tool = tool or next((t for t in tools if t["tool"] == state.tool), {"domains": [], "title": state.tool})
-    members = await site.directory.refresh()
-    names = {k: m.display_name for k, m in members.items()}
-    return {"audit": state, "timeline": timeline, "tool": tool, "names": names}
+    tool = next((t for t in tools if t["tool"] == audit["tool"] and t["version"] == audit["tool_version"]), None)
+    tool = tool or {"domains": [], "title": audit["tool"], "sample_domains": False}
+    return {"audit": audit, "record": record, "timeline": timeline, "tool": tool, "names": await names(api)}
 
 
 LABELS = {
@@ -119,13 +119,18 @@ async def audit_page(
 def permissions(user: Session, context: dict[str, Any]) -> dict[str, Any]:
     """Which forms to offer: a convenience only, since the ledger decides every command."""
     audit = context["audit"]
-    live = not audit.withdrawn
+    live, submitted, mine = (
+        audit["status"] != "withdrawn",
+        bool(audit["submitted_on"]),
+        user.subject == audit["auditor_id"],
+    )
+    rcd = bool(audit["reflective_discussion_logged"])
     return {
-        "can_submit": live and user.subject == audit.auditor_id and not audit.submitted_on,
-        "can_amend": live and user.subject == audit.auditor_id and bool(audit.submitted_on),
-        "can_log_rcd": live and bool(audit.submitted_on) and not audit.rcd_held_on and user.holds(*RCD_LOGGERS),
-        "can_moderate": live and bool(audit.submitted_on) and user.holds(*MODERATORS),
-        "can_agree_action": live and bool(audit.rcd_held_on or audit.moderated_grade) and user.holds(*ACTION_AGREERS),
+        "can_submit": live and mine and not submitted,
+        "can_amend": live and mine and submitted,
+        "can_log_rcd": live and submitted and not rcd and user.holds(*RCD_LOGGERS),
+        "can_moderate": live and submitted and user.holds(*MODERATORS),
+        "can_agree_action": live and (rcd or bool(audit["moderated"])) and user.holds(*ACTION_AGREERS),
     }
 
 

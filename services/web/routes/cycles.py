@@ -26,6 +26,8 @@ from services.web.pages import (
     render,
     require,
 )
+from services.web.registers import every, visible
+from services.web.sampling import propose
 
 router = APIRouter(prefix="/cycles")
 ALLOCATORS = ("qa_manager", "head_of_service")
@@ -41,10 +43,14 @@ WEEKS = {
 }
 
 
+async def all_cycles(api: Caller) -> list[dict[str, Any]]:
+    return sorted(await visible(api, "/v1/registers/cycles") or [], key=lambda c: c["week1_monday"], reverse=True)
+
+
 @router.get("")
-async def cycles(request: Request, site: WebDep, user: UserDep) -> Response:
+async def cycles(request: Request, user: UserDep, api: CallerDep) -> Response:
     require(user, *CYCLE_READERS)
-    return render(request, "pages/cycles.html", cycles=await site.directory.all_cycles())
+    return render(request, "pages/cycles.html", cycles=await all_cycles(api))
 
 
 @router.post("")
@@ -61,7 +67,7 @@ async def schedule(request: Request, site: WebDep, user: UserDep, api: CallerDep
             422 if problem.status == 422 else problem.status,
             errors=form_errors(problem, ["name", "week1_monday"], dates=("week1_monday",)),
             values=values_of(form),
-            cycles=await site.directory.all_cycles(),
+            cycles=await all_cycles(api),
         )
     position = answer.headers.get("Ledger-Position")
     return redirect(
@@ -123,13 +129,11 @@ async def cycle_context(site: Web, api: Caller, cycle_id: UUID, after: int | Non
     # Just scheduled: the read models learn of the cycle a moment after the ledger records it.
     dashboard = await read_after(api, "projections", f"/v1/cycles/{cycle_id}/dashboard", after)
     coverage = await api.get("projections", f"/v1/cycles/{cycle_id}/moderation-coverage")
-    await site.directory.refresh()
-    cycle = site.directory.cycles.get(str(cycle_id))
-    members = site.directory.members
-    auditors = sorted(
-        (m for m in members.values() if m.active and ("auditor" in m.roles or "external_auditor" in m.roles)),
-        key=lambda m: m.display_name,
-    )
+    cycle = next((c for c in await all_cycles(api) if c["cycle_id"] == str(cycle_id)), None)
+    audits = await every(api, "/v1/registers/audits", cycle=str(cycle_id))
+    staff = await visible(api, "/v1/registers/staff", status="current") or []
+    auditors = sorted((s for s in staff if {"auditor", "external_auditor"} & set(s["roles"])), key=lambda s: s["name"])
+    allocated = {a["auditor"]["staff_id"] for a in audits if a["status"] != "withdrawn"}
     return {
         "cycle_id": str(cycle_id),
         "dashboard": dashboard,
@@ -137,8 +141,11 @@ async def cycle_context(site: Web, api: Caller, cycle_id: UUID, after: int | Non
         "cycle": cycle,
         "calendar": calendar(cycle, site.today()) if cycle else [],
         "charts": charts(dashboard, coverage),
+        "audits": audits,
+        "proposed": propose(audits, int(coverage["floor_percent"])),
         "auditors": auditors,
-        "names": {k: m.display_name for k, m in members.items()},
+        "unallocated": [s for s in auditors if s["staff_id"] not in allocated],
+        "names": {s["staff_id"]: s["name"] for s in staff},
     }
 
 
@@ -153,13 +160,14 @@ async def cycle_page(
 ALLOCATION_FIELDS = ["auditor_id", "child_ref", "case_team", "case_service_area", "tool"]
 
 
-def placement(site: Web, auditor_id: str | None, case_area: str | None) -> dict[str, Any] | None:
+async def placement(api: Caller, auditor_id: str | None, case_area: str | None) -> dict[str, Any] | None:
     """The cross-service rule, shown before the allocation is made (the ledger records the flag)."""
-    member = site.directory.members.get(auditor_id or "")
+    staff = await visible(api, "/v1/registers/staff", status="current") or []
+    member = next((s for s in staff if s["staff_id"] == auditor_id), None)
     if member is None or not case_area:
         return None
-    exempt = sorted(set(member.auditor_groups) & {g.value for g in CROSS_SERVICE_EXEMPT_GROUPS})
-    within = member.service_area == case_area
+    exempt = sorted(set(member["auditor_groups"]) & {g.value for g in CROSS_SERVICE_EXEMPT_GROUPS})
+    within = member["service_area"] == case_area
     return {"auditor": member, "within": within, "exempt": exempt, "flagged": within and not exempt}
 
 
@@ -178,7 +186,7 @@ async def allocate(
         "cycle_id": str(cycle_id),
     }
     if form.get("confirm") != "yes":
-        check = placement(site, body["auditor_id"], body["case_service_area"])
+        check = await placement(api, body["auditor_id"], body["case_service_area"])
         if check is not None and all(body[f] for f in ("child_ref", "case_team")):
             return render(
                 request,

@@ -13,7 +13,9 @@ from fastapi.responses import Response
 
 from services.web.api import Caller
 from services.web.evidence import pack, verify_trail
-from services.web.pages import QA_STAFF, CallerDep, UserDep, WebDep, redirect, render, require
+from services.web.pages import QA_STAFF, CallerDep, UserDep, redirect, render, require
+from services.web.registers import names
+from services.web.routes.cycles import all_cycles
 from services.web.trail_view import read_audit
 
 router = APIRouter(prefix="/inspect")
@@ -27,7 +29,7 @@ def trail_path(kind: str, key: str) -> str:
 
 
 @router.get("")
-async def search(request: Request, site: WebDep, user: UserDep, kind: str = "", q: str = "") -> Response:
+async def search(request: Request, user: UserDep, api: CallerDep, kind: str = "", q: str = "") -> Response:
     require(user, *READERS, "head_of_service", "service_manager", "team_manager")
     q = q.strip()
     if kind in KINDS and q:
@@ -37,17 +39,16 @@ async def search(request: Request, site: WebDep, user: UserDep, kind: str = "", 
     return render(
         request,
         "pages/inspect.html",
-        cycles=await site.directory.all_cycles(),
+        cycles=await all_cycles(api),
         values={"kind": kind or "child", "q": q},
     )
 
 
 @router.get("/reads")
-async def access_log(request: Request, site: WebDep, user: UserDep, api: CallerDep) -> Response:
+async def access_log(request: Request, user: UserDep, api: CallerDep) -> Response:
     require(user, *QA_STAFF, "inspector")
     reads = (await api.get("projections", "/v1/trail-reads", limit=200))["reads"]
-    members = await site.directory.refresh()
-    return render(request, "pages/trail_reads.html", reads=reads, names={k: m.display_name for k, m in members.items()})
+    return render(request, "pages/trail_reads.html", reads=reads, names=await names(api))
 
 
 async def integrity(api: Caller, events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -80,13 +81,12 @@ async def evidence_pack(kind: str, key: str, user: UserDep, api: CallerDep) -> R
 
 
 @router.get("/{kind}/{key:path}")
-async def trail_page(request: Request, kind: str, key: str, site: WebDep, user: UserDep, api: CallerDep) -> Response:
+async def trail_page(request: Request, kind: str, key: str, user: UserDep, api: CallerDep) -> Response:
     if kind not in KINDS:
         return render(request, "pages/error.html", 404, title="Page not found", message="")
     trail = await api.get("projections", trail_path(kind, key))
     events = trail["events"]
     timeline = read_audit(key if kind == "audit" else "", events)[1]
-    members = await site.directory.refresh()
     return render(
         request,
         "pages/trail.html",
@@ -95,6 +95,6 @@ async def trail_page(request: Request, kind: str, key: str, site: WebDep, user: 
         trail=trail,
         timeline=timeline,
         check=await integrity(api, events),
-        names={k: m.display_name for k, m in members.items()},
+        names=await names(api),
         pack_url=f"/inspect/{kind}/{quote(key, safe='')}/evidence-pack",
     )

@@ -3,12 +3,16 @@ with attendance, measures reviewed, reports presented and headline learning."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.web.api import ApiProblem
+from services.web.api import ApiProblem, Caller
 from services.web.forms import compact, day, form_errors, handles, lines, text, values_of
-from services.web.pages import QA_STAFF, CallerDep, FormDep, UserDep, WebDep, redirect, render, require
+from services.web.pages import QA_STAFF, CallerDep, FormDep, UserDep, redirect, render, require
+from services.web.registers import visible
+from services.web.routes.cycles import all_cycles
 
 router = APIRouter(prefix="/meetings")
 RECORDERS = (*QA_STAFF, "head_of_service")
@@ -29,18 +33,19 @@ FIELDS = [
 ]
 
 
-async def page(request: Request, site: WebDep, status: int = 200, **context: object) -> Response:
-    return render(request, "pages/meetings.html", status, cycles=await site.directory.all_cycles(), **context)  # type: ignore[arg-type]
+async def page(request: Request, api: Caller, status: int = 200, **context: Any) -> Response:
+    held = await visible(api, "/v1/registers/meetings") or []
+    return render(request, "pages/meetings.html", status, cycles=await all_cycles(api), meetings=held[:20], **context)
 
 
 @router.get("")
-async def meetings(request: Request, site: WebDep, user: UserDep) -> Response:
+async def meetings(request: Request, user: UserDep, api: CallerDep) -> Response:
     require(user, *RECORDERS)
-    return await page(request, site)
+    return await page(request, api)
 
 
 @router.post("")
-async def record(request: Request, site: WebDep, user: UserDep, api: CallerDep, form: FormDep) -> Response:
+async def record(request: Request, user: UserDep, api: CallerDep, form: FormDep) -> Response:
     require(user, *RECORDERS)
     report = compact(
         {
@@ -71,7 +76,7 @@ async def record(request: Request, site: WebDep, user: UserDep, api: CallerDep, 
             raise
         return await page(
             request,
-            site,
+            api,
             422 if problem.status in (404, 422) else problem.status,
             errors=form_errors(problem, FIELDS, dates=("held_on",)),
             values=values_of(form),

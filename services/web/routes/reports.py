@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from services.web.pages import CallerDep, UserDep, WebDep, render
+from services.web.routes.cycles import all_cycles
 
 router = APIRouter(prefix="/reports")
 MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -52,8 +53,8 @@ def download(body: str, media_type: str, filename: str) -> Response:
 
 
 @router.get("")
-async def reports(request: Request, site: WebDep, user: UserDep) -> Response:
-    return render(request, "pages/reports.html", cycles=await site.directory.all_cycles())
+async def reports(request: Request, user: UserDep, api: CallerDep) -> Response:
+    return render(request, "pages/reports.html", cycles=await all_cycles(api))
 
 
 @router.get("/head-of-service")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.web.api import ApiProblem
+from services.web.api import ApiProblem, Caller
 from services.web.forms import compact, form_errors, text, texts, values_of
-from services.web.pages import CallerDep, FormDep, UserDep, WebDep, redirect, render, require
+from services.web.pages import CallerDep, FormDep, UserDep, redirect, render, require
+from services.web.registers import visible
 
 router = APIRouter(prefix="/staff")
 FIELDS = ["staff_id", "display_name", "email", "roles", "team", "service_area", "auditor_groups", "manager_id"]
@@ -21,18 +24,19 @@ GROUPS = [
 ]
 
 
-async def page(request: Request, site: WebDep, status: int = 200, **context: object) -> Response:
-    return render(request, "pages/staff.html", status, members=await site.directory.active(), groups=GROUPS, **context)  # type: ignore[arg-type]
+async def page(request: Request, api: Caller, status: int = 200, **context: Any) -> Response:
+    members = await visible(api, "/v1/registers/staff", status="current") or []
+    return render(request, "pages/staff.html", status, members=members, groups=GROUPS, **context)
 
 
 @router.get("")
-async def staff_register(request: Request, site: WebDep, user: UserDep) -> Response:
+async def staff_register(request: Request, user: UserDep, api: CallerDep) -> Response:
     require(user, "qa_manager")
-    return await page(request, site)
+    return await page(request, api)
 
 
 @router.post("")
-async def register(request: Request, site: WebDep, user: UserDep, api: CallerDep, form: FormDep) -> Response:
+async def register(request: Request, user: UserDep, api: CallerDep, form: FormDep) -> Response:
     require(user, "qa_manager")
     body = {
         "staff_id": text(form, "staff_id"),
@@ -51,7 +55,7 @@ async def register(request: Request, site: WebDep, user: UserDep, api: CallerDep
             raise
         return await page(
             request,
-            site,
+            api,
             422 if problem.status == 422 else problem.status,
             errors=form_errors(problem, FIELDS),
             values=values_of(form),
