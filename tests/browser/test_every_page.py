@@ -12,8 +12,9 @@ def test_the_qa_managers_other_pages(page: Page, site: Site) -> None:
     audit = site.ledger.allocate(site.cycle_id, "aud.ssf", "MOS-300001", "Children in Care 1")["id"]
     site.ledger.submit(audit, "aud.ssf", "good", site.today)
     site.ledger.discuss(audit, "Children in Care 1", "aud.ssf", site.today, inadequate=False)
-    action = site.ledger.agree_action("tm.cic1", "reflective_discussion", audit, site.today, "Update the chronology",
-                                      by="tm.cic1")
+    action = site.ledger.agree_action(
+        "tm.cic1", "reflective_discussion", audit, site.today, "Update the chronology", by="tm.cic1"
+    )
     sign_in(page, site, "qa.manager")
     for path, name in (
         ("/staff", "staff"),

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -84,15 +85,22 @@ def test_a_team_manager_logs_the_reflective_case_discussion(page: Page, site: Si
     look_at(page, "audit-rcd-logged")
 
 
-def test_the_qa_manager_schedules_allocates_and_moderates_to_inadequate(page: Page, site: Site) -> None:
-    to_moderate = submitted_audit(site, "MOS-200003", grade="requires_improvement")
+def test_the_qa_manager_schedules_allocates_picks_a_sample_and_moderates_to_inadequate(page: Page, site: Site) -> None:
+    next_monday = site.week1_monday + timedelta(weeks=8)
     sign_in(page, site, "qa.manager")
     look_at(page, "my-work-qa-manager")
     page.get_by_role("link", name="Cycles").click()
     look_at(page, "cycles")
-    page.get_by_role("link", name="Cycle 4 2026/27").click()
-    expect(page.locator(".app-calendar__week--today")).to_contain_text("Week 1")
-    look_at(page, "cycle")
+
+    # Schedule the next cycle from the Monday of its week 1.
+    page.get_by_label("Name").fill("Cycle 5 2026/27")
+    page.locator("#week1_monday-day").fill(str(next_monday.day))
+    page.locator("#week1_monday-month").fill(str(next_monday.month))
+    page.locator("#week1_monday-year").fill(str(next_monday.year))
+    page.get_by_role("button", name="Schedule cycle").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Cycle 5 2026/27 is scheduled")
+    cycle_url = page.url.split("?")[0]
+    cycle_id = cycle_url.rsplit("/", 1)[1]
 
     # Allocate: the cross-service rule is shown before anything is recorded.
     page.get_by_label("Auditor").select_option("aud.soc")
@@ -106,8 +114,18 @@ def test_the_qa_manager_schedules_allocates_and_moderates_to_inadequate(page: Pa
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Audit of MOS-200004 allocated")
     expect(page.locator("main")).to_contain_text("Own-area allocation (flagged)")
 
-    # Moderate to inadequate: the notices to the Assistant Director and Head of Service follow.
-    page.goto(f"{site.url}/audits/{to_moderate}")
+    # An audit of the new cycle is submitted: the moderation picker proposes it to reach the 15% floor.
+    audit_id = str(site.ledger.allocate(cycle_id, "aud.mash", "MOS-200003", "Children in Care 1")["id"])
+    site.ledger.submit(audit_id, "aud.mash", "requires_improvement", site.today)
+    page.goto(cycle_url)
+    wait_until(
+        lambda: page.reload() or page.get_by_role("link", name="Moderate the audit of MOS-200003").count(),
+        message="the moderation picker",
+    )
+    look_at(page, "cycle")
+    page.get_by_role("link", name="Moderate the audit of MOS-200003").click()
+
+    # Moderate to inadequate: the Assistant Director and Head of Service are told.
     form = page.locator("form[action$='/moderation']")
     form.locator("#moderated_grade-4").check()
     form.get_by_label("Feedback to the auditor").fill("Risk is not understood: the child has not been seen alone.")
@@ -120,6 +138,11 @@ def test_the_qa_manager_schedules_allocates_and_moderates_to_inadequate(page: Pa
         message="the inadequate notice to the Assistant Director in the trail",
     )
     look_at(page, "audit-moderated")
+    page.goto(f"{site.url}/reports")
+    page.locator("#cycle-report-cycle").select_option(cycle_id)
+    page.get_by_role("button", name="Open cycle report").click()
+    expect(page.locator(".app-report")).to_contain_text("Cycle 5 2026/27")
+    look_at(page, "report-cycle")
 
 
 def test_a_head_of_service_opens_their_report(page: Page, site: Site) -> None:

@@ -77,6 +77,24 @@ async def head_of_service(
     )
 
 
+@router.get("/cycle")
+async def cycle_report(request: Request, user: UserDep, api: CallerDep, cycle: str, format: str = "html") -> Response:
+    """The QA Manager's report on a cycle for the ADQA meeting: headlines and moderation learning."""
+    report = await api.get("projections", "/v1/reports/cycle", cycle=cycle)
+    name = f"qa-manager-cycle-report-{cycle[:8]}"
+    if format == "markdown":
+        return download(report["markdown"], "text/markdown; charset=utf-8", f"{name}.md")
+    if format == "csv":
+        return download(as_csv(report), "text/csv; charset=utf-8", f"{name}.csv")
+    return render(
+        request,
+        "pages/report.html",
+        title="QA Manager's cycle report",
+        body=as_html(report["markdown"]),
+        downloads=f"/reports/cycle?cycle={cycle}",
+    )
+
+
 @router.get("/six-monthly")
 async def six_monthly(
     request: Request, site: WebDep, user: UserDep, api: CallerDep, to: date | None = None, format: str = "html"
