@@ -3,6 +3,8 @@ API reference rendering with no internet, and the forms working with JavaScript 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Site, look_at, sign_in
@@ -60,3 +62,42 @@ def test_forms_work_without_javascript(browser: Browser, site: Site) -> None:
         expect(page.locator(".govuk-notification-banner")).to_contain_text("Nia Jones is in the staff register")
     finally:
         context.close()
+
+
+def test_a_head_of_service_records_their_qa_meeting_and_sets_an_action(page: Page, site: Site) -> None:
+    sign_in(page, site, "hos.soc")
+    page.get_by_role("link", name="Meetings").click()
+    page.get_by_label("Head of Service QA meeting").check()
+    page.get_by_label("Performance data").check()
+    page.get_by_label("Audit cycle").select_option(site.cycle_id)
+    page.get_by_label("Service area (Head of Service meetings)").select_option("supporting_our_children")
+    for part, value in (
+        ("day", site.week1_monday.day),
+        ("month", site.week1_monday.month),
+        ("year", site.week1_monday.year),
+    ):
+        page.locator(f"#held_on-{part}").fill(str(value))
+    page.get_by_label("Who attended").fill("hos.soc, sm.soc, pdl.soc")
+    page.get_by_label("Headline learning", exact=True).fill("Visits are on time; chronologies lag behind.")
+    look_at(page, "meetings")
+    page.get_by_role("button", name="Record meeting").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Meeting recorded")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("week 1")
+    page.get_by_label("Owner (staff handle)").fill("sm.soc")
+    page.get_by_label("Specific: what will be done").fill("Chronology clinic for each team")
+    page.get_by_label("Measurable").fill("Chronologies current in the next audit cycle")
+    due = site.today + timedelta(days=28)
+    for part, value in (("day", due.day), ("month", due.month), ("year", due.year)):
+        page.locator(f"#due_on-{part}").fill(str(value))
+    page.get_by_role("button", name="Agree action").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Action agreed")
+    look_at(page, "meeting")
+
+
+def test_reports_print_without_the_services_navigation(page: Page, site: Site) -> None:
+    sign_in(page, site, "qa.manager")
+    page.goto(f"{site.url}/reports/six-monthly")
+    page.emulate_media(media="print")
+    expect(page.locator(".govuk-service-navigation")).to_be_hidden()
+    expect(page.locator(".app-report h1")).to_be_visible()
+    assert len(page.pdf(format="A4")) > 1000  # Chromium lays it out on A4

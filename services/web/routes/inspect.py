@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from services.web.api import Caller
 from services.web.evidence import pack, verify_trail
 from services.web.pages import QA_STAFF, CallerDep, UserDep, redirect, render, require
-from services.web.registers import names
+from services.web.registers import names, visible
 from services.web.routes.cycles import all_cycles
 from services.web.trail_view import read_audit
 
@@ -34,12 +34,17 @@ async def search(request: Request, user: UserDep, api: CallerDep, kind: str = ""
     q = q.strip()
     if kind in KINDS and q:
         return redirect(f"/inspect/{kind}/{quote(q, safe='')}")
-    if kind == "cycle" and q:
-        return redirect(f"/cycles/{quote(q, safe='')}")
+    # By auditor or cycle: the audits register lists their audits, each with its trail.
+    found = None
+    if kind == "auditor" and q:
+        found = await visible(api, "/v1/registers/audits", auditor=q)
+    elif kind == "cycle" and q:
+        found = await visible(api, "/v1/registers/audits", cycle=q)
     return render(
         request,
         "pages/inspect.html",
         cycles=await all_cycles(api),
+        found=found,
         values={"kind": kind or "child", "q": q},
     )
 

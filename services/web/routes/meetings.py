@@ -3,7 +3,9 @@ with attendance, measures reviewed, reports presented and headline learning."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -81,7 +83,62 @@ async def record(request: Request, user: UserDep, api: CallerDep, form: FormDep)
             errors=form_errors(problem, FIELDS, dates=("held_on",)),
             values=values_of(form),
         )
-    week = answer.body.get("cycle_week")
-    expected = answer.body.get("in_expected_week")
-    note = f" (week {week}{'' if expected in (None, True) else ', outside its expected week'})" if week else ""
-    return redirect("/meetings", user, f"Meeting recorded{note}")
+    position = answer.headers.get("Ledger-Position")
+    return redirect(
+        f"/meetings/{answer.body['id']}" + (f"?after={position}" if position else ""), user, "Meeting recorded"
+    )
+
+
+async def find(api: Caller, meeting_id: UUID, after: int | None) -> dict[str, Any] | None:
+    """The meeting from the register; just recorded, it reaches the read models a moment later."""
+    for _ in range(60 if after else 1):
+        held = await visible(api, "/v1/registers/meetings") or []
+        found = next((m for m in held if m["meeting_id"] == str(meeting_id)), None)
+        if found or not after:
+            return found
+        await asyncio.sleep(0.05)
+    return None
+
+
+ACTION_FIELDS = ["owner_id", "description", "measure_of_success", "due_on"]
+
+
+async def meeting_page(
+    request: Request, api: Caller, meeting_id: UUID, after: int | None = None, status: int = 200, **context: Any
+) -> Response:
+    meeting = await find(api, meeting_id, after)
+    return render(request, "pages/meeting.html", status, meeting=meeting, meeting_id=str(meeting_id), **context)
+
+
+@router.get("/{meeting_id}")
+async def meeting(
+    request: Request, meeting_id: UUID, user: UserDep, api: CallerDep, after: int | None = None
+) -> Response:
+    return await meeting_page(request, api, meeting_id, after)
+
+
+@router.post("/{meeting_id}/actions")
+async def agree_action(request: Request, meeting_id: UUID, user: UserDep, api: CallerDep, form: FormDep) -> Response:
+    """Actions set at the meeting: SMART, with the meeting as their source."""
+    body = {
+        "owner_id": text(form, "owner_id"),
+        "description": text(form, "description"),
+        "measure_of_success": text(form, "measure_of_success"),
+        "due_on": day(form, "due_on"),
+        "source_kind": text(form, "source_kind"),
+        "source_id": str(meeting_id),
+    }
+    try:
+        await api.post("/v1/actions", compact(body), idempotency_key=text(form, "form_key"))
+    except ApiProblem as problem:
+        if problem.status not in (403, 404, 409, 422):
+            raise
+        return await meeting_page(
+            request,
+            api,
+            meeting_id,
+            status=422 if problem.status in (404, 422) else problem.status,
+            errors=form_errors(problem, ACTION_FIELDS, dates=("due_on",)),
+            values=values_of(form),
+        )
+    return redirect(f"/meetings/{meeting_id}", user, "Action agreed")
