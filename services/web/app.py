@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -159,4 +160,26 @@ def standalone(settings: WebSettings, auth: AuthSettings) -> FastAPI:
         service_token=(lambda: service_token) if service_token else tokens.service_token,
     )
     install_middleware(app)
+    install_health(app, apis)
     return app
+
+
+def install_health(app: FastAPI, apis: Apis) -> None:
+    """`/healthz` (the process answers) and `/readyz` (the APIs it calls answer theirs)."""
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        failing = {}
+        for name, client in apis.clients.items():
+            try:
+                answer = await client.get("/readyz", timeout=5)
+                if answer.status_code != 200:
+                    failing[name] = f"answered {answer.status_code}"
+            except httpx.HTTPError as exc:
+                failing[name] = type(exc).__name__
+        status = 200 if not failing else 503
+        return JSONResponse({"status": "ready" if not failing else "not ready", "failing": failing}, status)
