@@ -185,6 +185,9 @@ def test_an_inspector_finds_a_childs_trail_and_verifies_the_evidence_pack(
     expect(page.locator("#integrity")).to_contain_text("Verified")
     expect(page.locator(".app-timeline")).to_contain_text("Audit submitted")
     look_at(page, "trail-child")
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="Download the trail as CSV").click()
+    assert Path(csv_download.value.path()).read_text().startswith("position,time,id,type")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the evidence pack").click()
     with zipfile.ZipFile(download.value.path()) as pack:

@@ -3,6 +3,7 @@ integrity checked in plain words, download the evidence pack; and the log of who
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +70,18 @@ async def integrity(api: Caller, events: list[dict[str, Any]]) -> dict[str, Any]
         "covered": all(int(e["position"]) <= int(checkpoint.get("position") or 0) for e in events),
         "raw": ledger,
     }
+
+
+@router.get("/{kind}/{key:path}/trail.{fmt}")
+async def trail_export(kind: str, key: str, fmt: str, user: UserDep, api: CallerDep) -> Response:
+    """The trail as the projections export it (JSON or CSV), downloaded with the person's own session."""
+    if kind not in KINDS or fmt not in ("json", "csv"):
+        return Response(status_code=404)
+    answer = await api.fetch("projections", trail_path(kind, key), format=fmt)
+    body = answer.body if fmt == "csv" else json.dumps(answer.body, indent=2, sort_keys=True)
+    filename = f"trail-{kind}-{re.sub(r'[^A-Za-z0-9_-]', '_', key)}.{fmt}"
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/{kind}/{key:path}/evidence-pack")
