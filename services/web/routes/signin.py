@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import warnings
 from typing import Any
 
 import httpx
 import jwt
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -119,7 +119,11 @@ async def metadata(site: Web) -> dict[str, Any]:
     return cached
 
 
-def oauth_client(site: Web, request: Request) -> AsyncOAuth2Client:
+def oauth_client(site: Web, request: Request) -> Any:
+    """Authlib's OAuth 2 client over httpx (imported here: its module warns about httpx2 on import)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+        from authlib.integrations.httpx_client import AsyncOAuth2Client
     oidc = site.settings.oidc
     assert oidc is not None
     return AsyncOAuth2Client(
