@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -144,3 +145,15 @@ def test_docs_and_redoc_load_nothing_from_another_host(web: TestClient) -> None:
 def test_an_api_path_nobody_serves_still_answers_as_an_api(web: TestClient) -> None:
     answer = web.get("/v1/no-such-thing")
     assert answer.status_code == 404 and answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_request_logs_name_the_route_never_a_childs_reference(
+    web: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    sign_in(web, "qa.manager")
+    with caplog.at_level(logging.INFO, logger="qa_ledger.http"):
+        web.get("/inspect/child/MOS-987654")
+        web.get("/v1/children/MOS-987654/trail", headers=headers("qa.manager", "qa_manager"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "qa_ledger.http"]
+    assert any("/inspect/{kind}/{key}" in line for line in lines), lines
+    assert not any("MOS-987654" in line for line in lines), lines
