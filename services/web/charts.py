@@ -29,11 +29,12 @@ class Bar:
 def bar_chart(
     title: str, bars: list[Bar], maximum: float | None = None, marker: tuple[float, str] | None = None
 ) -> Markup:
-    """`marker` draws a vertical line (e.g. the 15% moderation floor) at that value, labelled."""
-    label_width, bar_width, row, top = 260, 360, 34, 30 if marker else 8
+    """Each bar under its label, so the chart stays legible on a phone. `marker` draws a vertical
+    line (e.g. the 15% moderation floor) at that value, labelled."""
+    bar_width, row, top = 400, 52, 26 if marker else 4
     top_value = max([maximum or 0, *(b.value for b in bars), marker[0] if marker else 0, 1])
-    height = top + row * len(bars) + 8
-    width = label_width + bar_width + 90
+    height = top + row * len(bars) + 4
+    width = bar_width + 110
     parts = [
         f'<svg class="app-chart" role="img" aria-labelledby="{slug(title)}" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
@@ -42,16 +43,16 @@ def bar_chart(
     for i, bar in enumerate(bars):
         y = top + i * row
         length = 0 if bar.value <= 0 else max(2, bar.value / top_value * bar_width)
-        parts.append(f'<text x="{label_width - 8}" y="{y + 21}" text-anchor="end">{escape(bar.label)}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y + 5}" width="{length:.1f}" height="22" fill="{bar.colour}"/>')
-        parts.append(f'<text x="{label_width + length + 6:.1f}" y="{y + 21}">{escape(bar.text)}</text>')
+        parts.append(f'<text x="0" y="{y + 16}">{escape(bar.label)}</text>')
+        parts.append(f'<rect x="0" y="{y + 22}" width="{length:.1f}" height="22" fill="{bar.colour}"/>')
+        parts.append(f'<text x="{length + 6:.1f}" y="{y + 38}">{escape(bar.text)}</text>')
     if marker:
-        x = label_width + marker[0] / top_value * bar_width
+        x = marker[0] / top_value * bar_width
         parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{height}" stroke="{FLOOR}" stroke-width="2" '
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" y2="{height}" stroke="{FLOOR}" stroke-width="2" '
             'stroke-dasharray="6 3"/>'
         )
-        parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle">{escape(marker[1])}</text>')
+        parts.append(f'<text x="{x + 4:.1f}" y="{top - 8}">{escape(marker[1])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

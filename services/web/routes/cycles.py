@@ -98,7 +98,7 @@ def charts(dashboard: dict[str, Any], coverage: dict[str, Any]) -> dict[str, Any
     areas = dashboard["completion_by_day_14"]["by_service_area"]
     completion = [
         Bar(
-            SERVICE_AREA_TITLES.get(ServiceArea(a["service_area"]), a["service_area"])[:34],
+            SERVICE_AREA_TITLES.get(ServiceArea(a["service_area"]), a["service_area"])[:60],
             float(a["percent_by_day_14"] or 0),
             f"{a['submitted_by_day_14']} of {a['allocated']}",
         )
@@ -112,7 +112,7 @@ def charts(dashboard: dict[str, Any], coverage: dict[str, Any]) -> dict[str, Any
         )
     ]
     coverage_bars += [
-        Bar(a["title"][:34], float(a["percent_moderated"] or 0), f"{a['moderated']} of {a['submitted']}")
+        Bar(a["title"][:60], float(a["percent_moderated"] or 0), f"{a['moderated']} of {a['submitted']}")
         for a in coverage["by_service_area"]
     ]
     floor = float(coverage["floor_percent"])
