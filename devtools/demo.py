@@ -374,7 +374,8 @@ class Demo:
         allocated = [
             e["aggregateid"]
             for e in feed
-            if e["type"] == "AuditAllocated" and e["data"].get("specialist_audit_id") == self.played.specialist_id
+            if e["type"].rsplit(".", 1)[-1] == "AuditAllocated"
+            and e["data"].get("specialist_audit_id") == self.played.specialist_id
         ]
         body_findings = findings("good", "specialist")
         for audit_id in allocated[:count]:
@@ -436,12 +437,12 @@ class Demo:
         for event in trail["events"]:
             data = event.get("data") or {}
             detail = data.get("overall_grade") or data.get("moderated_grade") or data.get("rule") or ""
-            if event["type"] == "NotificationDelivered":
+            if event["type"].endswith("NotificationDelivered"):
                 detail = f"told {data.get('recipient_id')}: {detail}"
             on = next((data[k] for k in DATE_FIELDS if data.get(k)), "")
             who = f"{event['actorid']} ({event.get('actorrole', '')})"
             self.say(
-                f"  #{event['position']:<4} {on:10} {event['type']:25} {who:32} {detail[:44]:44} "
+                f"  #{event['position']:<4} {on:10} {event['type'].rsplit('.', 1)[-1]:25} {who:32} {detail[:44]:44} "
                 f"{event['integrityhash'][:10]}…"
             )
 
@@ -465,7 +466,7 @@ class Demo:
             f"  hash chain recomputed over {verification['checked_events']} events: "
             + ("intact" if ok else f"BROKEN at position {verification['first_failure']}: {verification['reason']}")
         )
-        kept = {k: checkpoint[k] for k in ("position", "hash", "signature")}
+        kept = {k: checkpoint[k] for k in ("position", "sequence", "hash", "signature")}
         check = api.post("qa.manager", "/v1/integrity/checkpoints", kept)
         self.say(
             f"  signed checkpoint at position {kept['position']} (head {kept['hash'][:16]}…): "

@@ -1,37 +1,40 @@
 """Verify an exported trail offline: `python -m schemas.verify_trail trail.json`.
 
 Needs nothing but this file and the trail (the JSON of `GET /v1/audits/{id}/trail`, or a list of
-envelopes). Each envelope must hash to its `integrityhash` from its own content and `prevhash`;
-where two envelopes are consecutive in the ledger's chain, the later one's `prevhash` must be the
-earlier one's hash. Events of other audits sit between, so a trail alone cannot prove that nothing
-*else* was removed from the ledger: for that, compare a signed checkpoint (`GET /v1/integrity`).
+envelopes). Each envelope must hash to its `integrityhash` by the rule it names
+(`schemas.integrity`); where two envelopes are consecutive in the ledger's chain (their
+`sequence` numbers follow), the later one's `prevhash` must be the earlier one's hash. Events of
+other audits sit between, so a trail alone cannot prove that nothing *else* was removed from the
+ledger: for that, compare a signed checkpoint (`GET /v1/integrity`), or follow the whole feed with
+`schemas.integrity.continuity_problem`.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from schemas.envelope import EventEnvelope, chain_hash
+from schemas.integrity import integrity_hash
 
 
 def verify_envelopes(items: list[dict[str, Any]]) -> list[str]:
     """Problems found, one line each; empty when every envelope verifies."""
     problems: list[str] = []
-    envelopes = [EventEnvelope.model_validate(item) for item in items]
-    by_hash = {e.integrityhash: e for e in envelopes if e.integrityhash}
-    for envelope in envelopes:
-        if not envelope.integrityhash:
-            problems.append(f"position {envelope.position}: no integrity hash")
-        elif chain_hash(envelope, envelope.prevhash) != envelope.integrityhash:
-            problems.append(f"position {envelope.position}: content does not match its integrity hash")
-        predecessor = by_hash.get(envelope.prevhash) if envelope.prevhash else None
-        if predecessor is not None and predecessor.position >= envelope.position:
-            problems.append(f"position {envelope.position}: chained after a later event")
-    positions = [e.position for e in envelopes]
+    for item in items:
+        if not item.get("integrityhash"):
+            problems.append(f"position {item.get('position')}: no integrity hash")
+        elif integrity_hash(item) != item["integrityhash"]:
+            problems.append(f"position {item.get('position')}: content does not match its integrity hash")
+    for earlier, later in itertools.pairwise(items):
+        if later.get("sequence") == (earlier.get("sequence") or 0) + 1 and later.get("prevhash") != earlier.get(
+            "integrityhash"
+        ):
+            problems.append(f"position {later.get('position')}: prevhash is not the previous event's hash")
+    positions = [item.get("position") or 0 for item in items]
     if positions != sorted(positions):
         problems.append("the trail is not in position order")
     return problems

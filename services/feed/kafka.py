@@ -38,6 +38,11 @@ class TopicMisconfigured(RuntimeError):
     """The topic exists with more than one partition, so global position order cannot hold."""
 
 
+# The log is the history, not latest state: keep every record for ever, never compact (keys are
+# aggregate ids, not latest-state keys). docs/kafka.md, schemas/asyncapi.yaml.
+TOPIC_CONFIGS = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
+
+
 def ensure_topic(bootstrap_servers: str, topic: str, timeout: float = 10.0) -> None:
     """Create the topic with one partition, or check that an existing one has exactly one.
 
@@ -51,7 +56,7 @@ def ensure_topic(bootstrap_servers: str, topic: str, timeout: float = 10.0) -> N
     try:
         try:
             admin.create_topics(
-                {topic: {"num_partitions": 1, "replication_factor": 1}},
+                {topic: {"num_partitions": 1, "replication_factor": 1, "configs": TOPIC_CONFIGS}},
                 timeout_ms=timeout_ms,
                 wait_for_metadata=True,
             )

@@ -34,12 +34,12 @@ class LoggedConsumer:
             log.info(
                 "%s applied %s at position %d",
                 self.name,
-                envelope.type,
+                envelope.contract,
                 envelope.position,
                 extra={
                     "service": self.name,
                     "correlation_id": envelope.correlationid,
                     "position": envelope.position,
-                    "event_type": envelope.type,
+                    "event_type": envelope.contract,
                 },
             )

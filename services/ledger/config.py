@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from eventsourcing.cryptography import AESCipher
 
+from schemas.envelope import Presentation
 from services.ledger.adapters.store import DEFAULT_URL
 
 
@@ -18,6 +19,7 @@ class LedgerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     cipher_key: str | None = None
+    presentation: Presentation = field(default_factory=Presentation)
 
     @classmethod
     def from_env(cls) -> LedgerSettings:
@@ -28,7 +30,19 @@ class LedgerSettings:
             host=os.environ.get("HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8000")),
             cipher_key=os.environ.get("QA_LEDGER_CIPHER_KEY") or dev_cipher_key(data_dir),
+            presentation=presentation_from_env(),
         )
+
+
+def presentation_from_env() -> Presentation:
+    """How envelopes name this deployment: not covered by the hash chain, so safe to change."""
+    default = Presentation()
+    port = os.environ.get("PORT", "8000")
+    return Presentation(
+        type_prefix=os.environ.get("QA_LEDGER_EVENT_TYPE_PREFIX", default.type_prefix),
+        source_base=os.environ.get("QA_LEDGER_EVENT_SOURCE", default.source_base),
+        public_url=os.environ.get("QA_LEDGER_PUBLIC_URL", f"http://127.0.0.1:{port}"),
+    )
 
 
 def dev_cipher_key(data_dir: Path) -> str:

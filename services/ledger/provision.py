@@ -30,7 +30,8 @@ def provision(admin_url: str, app_role: str, app_password: str, schema: str = "p
     """Create tables and the restricted role; returns the URL the ledger should connect with."""
     owner_url = admin_url if schema == "public" else f"{admin_url}?schema={schema}"
     ledger = LedgerApplication(env=eventsourcing_env(owner_url))  # creates tables and triggers
-    events_table = ledger.recorder.events_table_name  # type: ignore[attr-defined]
+    history_tables = ledger.recorder.append_only_tables  # type: ignore[attr-defined]
+    events_table = history_tables[0]
     # The relay's published position (services/ledger/relay/tracking.py): a pointer, not history, so
     # it may be updated; the event and hash tables stay SELECT and INSERT only.
     tracking_table = ledger.factory.tracking_recorder().tracking_table_name  # type: ignore[attr-defined]
@@ -42,7 +43,7 @@ def provision(admin_url: str, app_role: str, app_password: str, schema: str = "p
         conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(app_password)))
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(conn.info.dbname), role))
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(s, role))
-        for table in (events_table, f"{events_table}_hashes"):
+        for table in history_tables:
             t = sql.SQL("{}.{}").format(s, sql.Identifier(table))
             conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(t, role))
             conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(t, role))

@@ -11,4 +11,5 @@ from services.ledger.config import LedgerSettings
 def build_ledger(settings: LedgerSettings) -> LedgerApplication:
     ledger = LedgerApplication(env=eventsourcing_env(settings.database_url, settings.cipher_key))
     ledger.signer = CheckpointSigner.from_env(settings.data_dir)
+    ledger.presentation = settings.presentation
     return ledger

@@ -91,16 +91,16 @@ class Notifier:
             for envelope in batch.envelopes:
                 if envelope.position <= position:
                     continue  # at least once delivery: already applied
-                if envelope.type in EVENT_TYPES:
+                if envelope.contract in EVENT_TYPES:
                     payload = envelope.payload()
-                    project = PROJECTORS.get(envelope.type)
+                    project = PROJECTORS.get(envelope.contract)
                     if project is not None:
                         project(tx, envelope, payload)
-                    for rule in EVENT_RULES.get(envelope.type, ()):
+                    for rule in EVENT_RULES.get(envelope.contract, ()):
                         for notification in rule(envelope, payload, tx):
                             queued += tx.enqueue(notification, list(self.channels), self.now())
                 else:
-                    log.warning("skipping unknown event type %s at %s", envelope.type, envelope.position)
+                    log.warning("skipping unknown event type %s at %s", envelope.contract, envelope.position)
                 position = envelope.position
             tx.set_position(self.name, position, batch.head, self.now())
         if queued:

@@ -128,13 +128,13 @@ def action_agreed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionAgreed
             p.child_ref,
             p.due_on,
             env.id,
-            env.type,
+            env.contract,
         )
     )
 
 
 def action_due_date_changed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionDueDateChanged) -> None:
-    tx.update_action(env.aggregateid, due_on=p.due_on, due_set_by_event_id=env.id, due_set_by_event_type=env.type)
+    tx.update_action(env.aggregateid, due_on=p.due_on, due_set_by_event_id=env.id, due_set_by_event_type=env.contract)
 
 
 def action_closed(tx: NotifierTransaction, env: EventEnvelope, p: e.ActionCompleted | e.ActionCancelled) -> None:

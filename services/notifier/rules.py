@@ -41,7 +41,7 @@ def _notify(
     out = []
     for person in people:
         subject, body = words(person)
-        out.append(Notification(envelope.id, envelope.type, rule, person, subject, body, str(audit.audit_id)))
+        out.append(Notification(envelope.id, envelope.contract, rule, person, subject, body, str(audit.audit_id)))
     return out
 
 

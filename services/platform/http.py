@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from typing import Annotated
@@ -20,6 +21,7 @@ from services.platform.problems import problem
 log = logging.getLogger("qa_ledger.http")
 MAX_BODY_BYTES = 1_000_000
 CORRELATION_HEADER = "X-Correlation-ID"
+TRACEABLE = re.compile(r"[\x21-\x7e]{1,100}")
 
 bearer = HTTPBearer(auto_error=False, description="A JWT with `sub` (staff handle) and `roles`.")
 
@@ -54,7 +56,8 @@ class RequestContext:
             return
         headers = Headers(scope=scope)
         supplied = headers.get(CORRELATION_HEADER, "")
-        correlation = supplied[:100] if supplied else str(uuid.uuid4())
+        # Recorded in every event's envelope, so only printable ASCII is kept (contract bounds).
+        correlation = supplied if TRACEABLE.fullmatch(supplied) else str(uuid.uuid4())
         scope.setdefault("state", {})["correlation_id"] = correlation
         length = headers.get("content-length")
         if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):

@@ -155,7 +155,7 @@ def test_three_processes_follow_the_ledger_through_kafka_and_survive_a_killed_pr
 
     # The read models agree with the ledger's own feed: every event applied once.
     feed = ledger_api.get("qa.manager", "/v1/events", after=0, limit=1000)
-    types = Counter(e["type"] for e in feed["events"])
+    types = Counter(e["type"].rsplit(".", 1)[-1] for e in feed["events"])
     head = feed["head"]
     wait_for(
         "the restarted projections to reach the ledger's head",

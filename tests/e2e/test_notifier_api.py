@@ -112,7 +112,7 @@ def test_dead_letters_are_listed_and_counted_on_the_status_page(system, auth: Au
     assert status["head"] >= status["position"] and status["lag"] == status["head"] - status["position"]
     assert status["outbox"] == {"pending": 0, "sent": 4, "dead": 4, "receipts_pending": 0}
     assert status["channels"] == ["email", "webhook"]
-    assert sum(e.type == "NotificationDelivered" for e in h.ledger.feed_page(0, 1000).events) == 4
+    assert sum(e.contract == "NotificationDelivered" for e in h.ledger.feed_page(0, 1000).events) == 4
     assert len(status["dead_letters"]) == 4 and len(receiver.received()) == 8  # two attempts each
     assert all(d["channel"] == "webhook" and "answered 500" in d["last_error"] for d in status["dead_letters"])
 

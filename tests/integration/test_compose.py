@@ -46,7 +46,15 @@ def variables_read_by_the_code() -> set[str]:
 
 def test_compose_is_valid_and_has_the_whole_topology(config: dict[str, Any]) -> None:
     services = config["services"]
-    assert set(services) >= {"postgres", "kafka", "mailpit", "ledger-provision", "consumer-schemas", *SERVICES}
+    assert set(services) >= {
+        "postgres",
+        "kafka",
+        "kafka-topic",
+        "mailpit",
+        "ledger-provision",
+        "consumer-schemas",
+        *SERVICES,
+    }
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"  # KRaft, no ZooKeeper
 
@@ -77,6 +85,16 @@ def test_every_variable_given_to_a_service_is_one_the_code_reads(config: dict[st
         assert not unknown, f"{name}: variables no code reads (misspelt?): {sorted(unknown)}"
 
 
+def test_the_topic_is_created_with_one_partition_kept_for_ever(config: dict[str, Any]) -> None:
+    from services.feed.kafka import TOPIC_CONFIGS
+
+    command = config["services"]["kafka-topic"]["command"]
+    assert command[command.index("--partitions") + 1] == "1"
+    assert {command[i + 1] for i, arg in enumerate(command) if arg == "--config"} == {
+        f"{key}={value}" for key, value in TOPIC_CONFIGS.items()
+    }
+
+
 def test_the_ledger_connects_as_the_restricted_role_and_consumers_use_their_own_schemas(config: dict[str, Any]) -> None:
     env = {name: config["services"][name]["environment"] for name in SERVICES}
     assert "create_table=false" in env["ledger"]["LEDGER_DATABASE_URL"]
@@ -96,8 +114,9 @@ def test_health_checks_and_start_order(config: dict[str, Any]) -> None:
         assert "/readyz" in " ".join(services[name]["healthcheck"]["test"])
     assert services["ledger"]["depends_on"] == {
         "ledger-provision": {"condition": "service_completed_successfully"},
-        "kafka": {"condition": "service_healthy"},
+        "kafka-topic": {"condition": "service_completed_successfully"},
     }
+    assert services["kafka-topic"]["depends_on"] == {"kafka": {"condition": "service_healthy"}}
     for consumer in ("projections", "notifier"):
         depends = services[consumer]["depends_on"]
         assert depends["ledger"] == {"condition": "service_healthy"}

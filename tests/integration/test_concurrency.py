@@ -53,7 +53,7 @@ def test_many_concurrent_commands_are_all_recorded_once_in_one_unbroken_chain(wo
     assert len({a.body["id"] for a in answers}) == 120
     positions = [a.position for a in answers]
     assert len(set(positions)) == 120 and all(p is not None for p in positions)
-    allocated = [e for e in world.ledger.feed_page(0, 1000).events if e.type == "AuditAllocated"]
+    allocated = [e for e in world.ledger.feed_page(0, 1000).events if e.contract == "AuditAllocated"]
     assert sorted(e.data["child_ref"] for e in allocated) == [f"MOS-{i:06d}" for i in range(120)]
     assert world.ledger.verify_chain().verified
 
@@ -72,7 +72,7 @@ def test_racing_submissions_of_one_audit_record_exactly_one(world: World) -> Non
         )
     assert results.count("ok") == 1, results
     assert set(results) <= {"ok", "VersionConflict", "StateConflict"}
-    types = Counter(e.type for e in world.ledger.read_stream(world.qa, audit))
+    types = Counter(e.contract for e in world.ledger.read_stream(world.qa, audit))
     assert types["AuditSubmitted"] == 1 and types["AuditGraded"] == 1
     assert world.ledger.verify_chain().verified
 
@@ -85,7 +85,7 @@ def test_concurrent_retries_with_one_key_get_one_answer_and_one_record(world: Wo
             pool.map(lambda _: world.ledger.allocate_audit(world.qa, allocation(cycle, 1), ctx), range(THREADS))
         )
     assert len({a.body["id"] for a in answers}) == 1
-    allocated = [e for e in world.ledger.feed_page(0, 1000).events if e.type == "AuditAllocated"]
+    allocated = [e for e in world.ledger.feed_page(0, 1000).events if e.contract == "AuditAllocated"]
     assert len(allocated) == 1
 
 

@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from schemas.envelope import ENVELOPE_VERSION
 from services.ledger.application import LedgerApplication
 from tests.support.projections import busy_department
 from tests.support.world import World
@@ -121,4 +122,12 @@ def test_every_published_envelope_validates_against_the_committed_schema_files(
         Draft202012Validator(data_schema, registry=registry).validate(envelope["data"])
 
 
-ENVELOPE_VERSION = 1
+def test_a_correlation_id_that_no_envelope_could_carry_is_replaced(
+    client: TestClient, auth: Auth, world: World, ledger: LedgerApplication
+) -> None:
+    headers = {**auth("qa.manager", "qa_manager"), "X-Correlation-ID": b"trace\x85\x7f-1"}
+    r = client.post("/v1/cycles", json={"name": "Cycle", "week1_monday": "2026-11-30"}, headers=headers)  # type: ignore[dict-item]
+    assert r.status_code == 201, r.text
+    published = client.get("/v1/events", params={"limit": 1000}, headers=auth("qa.manager", "qa_manager"))
+    assert published.status_code == 200, published.text
+    assert published.json()["events"][-1]["correlationid"] == r.headers["X-Correlation-ID"] != "trace\x85\x7f-1"

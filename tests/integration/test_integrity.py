@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from schemas.envelope import chain_hash
+from schemas.integrity import integrity_hash
 from services.ledger.adapters.signing import verify_signature
 from services.ledger.adapters.store import eventsourcing_env
 from services.ledger.application import LedgerApplication
@@ -44,7 +44,7 @@ def tamper(database_url: str, statement_sqlite: str, statement_pg: str) -> None:
 
 
 def position_of(world: World, event_type: str) -> int:
-    return next(e.position for e in world.ledger.feed_page(0, 1000).events if e.type == event_type)
+    return next(e.position for e in world.ledger.feed_page(0, 1000).events if e.contract == event_type)
 
 
 def test_an_untouched_ledger_verifies(world: World) -> None:
@@ -117,7 +117,7 @@ def test_the_ledger_role_may_only_select_and_insert(postgres_database: str, cloc
                 f'UPDATE "{schema}".ledger_events SET topic = topic',
                 f'DELETE FROM "{schema}".ledger_events',
                 f'TRUNCATE "{schema}".ledger_events',
-                f'DELETE FROM "{schema}".ledger_events_hashes',
+                f'DELETE FROM "{schema}".ledger_events_chain',
             ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(statement)
@@ -131,18 +131,20 @@ def test_the_ledger_role_may_only_select_and_insert(postgres_database: str, cloc
 
 def test_a_kept_checkpoint_still_matches_later_and_its_signature_checks_offline(world: World) -> None:
     kept = world.ledger.checkpoint()["checkpoint"]
-    statement = {"ledger": kept["ledger"], "position": kept["position"], "hash": kept["hash"]}
+    statement = {k: kept[k] for k in ("ledger", "position", "sequence", "hash")}
     assert verify_signature(kept["public_key"], statement, kept["signature"])
     assert not verify_signature(kept["public_key"], {**statement, "position": kept["position"] - 1}, kept["signature"])
     world.allocate(world.cycle(date(2027, 1, 4)))  # more history after the checkpoint
     inspector = __import__("services.ledger.application", fromlist=["Actor"]).Actor("insp", frozenset({"inspector"}))
-    check = world.ledger.check_checkpoint(inspector, kept["position"], kept["hash"], kept["signature"])
-    assert check == {"valid_signature": True, "matches_ledger": True, "chain_verified_from_checkpoint": True}
+    check = world.ledger.check_checkpoint(
+        inspector, kept["position"], kept["hash"], kept["signature"], kept["sequence"]
+    )
+    assert check["valid_signature"] and check["matches_ledger"] and check["chain_verified_from_checkpoint"]
 
 
 def test_each_envelope_of_a_stream_verifies_offline(world: World) -> None:
     for envelope in world.ledger.feed_page(0, 1000).events:
-        assert chain_hash(envelope, envelope.prevhash) == envelope.integrityhash
+        assert integrity_hash(envelope.model_dump(mode="json")) == envelope.integrityhash
 
 
 def test_integrity_over_http(client: TestClient, auth, world: World) -> None:  # type: ignore[no-untyped-def]
@@ -167,7 +169,7 @@ def test_free_text_is_encrypted_at_rest_and_readable_through_the_api(database_ur
             rows = conn.execute(f"SELECT state FROM {table}").fetchall()
         assert rows and not any(b"Sibling contact" in bytes(row[0]) for row in rows)
         assert not any(b"MOS-100001" in bytes(row[0]) for row in rows)
-        submitted = next(e for e in ledger.feed_page(0, 1000).events if e.type == "AuditSubmitted")
+        submitted = next(e for e in ledger.feed_page(0, 1000).events if e.contract == "AuditSubmitted")
         assert submitted.data["summary"] == "Sibling contact arrangements are unclear"
         assert ledger.verify_chain().verified
     finally:

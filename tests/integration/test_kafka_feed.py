@@ -53,7 +53,7 @@ class AppliedLog:
                     self.handed_again.append(envelope.position)  # the feed should have dropped it
                     continue  # already applied: idempotent on replays
                 # A primary key violation here would mean the same position was applied twice.
-                row = (envelope.position, str(envelope.id), envelope.type)
+                row = (envelope.position, str(envelope.id), envelope.contract)
                 self.db.execute("INSERT INTO applied VALUES (?, ?, ?)", row)
                 current = envelope.position
             self.db.execute(

@@ -125,7 +125,7 @@ class TestAllocation:
             world.qa, audit_id, c.ReallocateAudit(auditor_id="aud.soc", reason="Auditor on leave"), NO_KEY
         )
         event = world.ledger.read_stream(world.qa, audit_id)[-1]
-        assert event.type == "AuditReallocated" and event.data["reason"] == "Auditor on leave"
+        assert event.contract == "AuditReallocated" and event.data["reason"] == "Auditor on leave"
         assert event.data["from_auditor_id"] == "aud.mash" and event.data["flagged_own_service_area"] is True
         refused(world, NotPermitted, "allocated auditor", world.submit, audit_id, "aud.mash")
 
@@ -135,7 +135,7 @@ class TestSubmission:
         audit_id = world.allocate(cycle, auditor="aud.mash")
         refused(world, NotPermitted, "only the allocated auditor", world.submit, audit_id, "aud.soc")
         world.submit(audit_id, "aud.mash")
-        types = [e.type for e in world.ledger.read_stream(world.qa, audit_id)]
+        types = [e.contract for e in world.ledger.read_stream(world.qa, audit_id)]
         assert types == ["AuditAllocated", "AuditSubmitted", "AuditGraded"]
 
     def test_an_external_auditor_submits_their_own_audit(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
@@ -216,7 +216,7 @@ class TestCorrections:
         cmd = c.AmendAudit(reason="Missed the missing-episode return interviews", overall_grade="requires_improvement")
         world.ledger.amend_audit(actor("aud.mash"), audit_id, cmd, NO_KEY)
         events = world.ledger.read_stream(world.qa, audit_id)
-        assert [e.type for e in events][-2:] == ["AuditAmended", "AuditGraded"]
+        assert [e.contract for e in events][-2:] == ["AuditAmended", "AuditGraded"]
         assert events[2].data["overall_grade"] == "good"  # the original grade is still there
         assert events[-1].data == {**events[-1].data, "overall_grade": "requires_improvement", "previous_grade": "good"}
 
@@ -257,7 +257,7 @@ class TestReflectiveDiscussion:
         refused(world, NotPermitted, "Team Manager of the child's team", world.discuss, audit_id, "aud.mash")
         world.discuss(audit_id, "tm.cic1")
         event = world.ledger.read_stream(world.qa, audit_id)[-1]
-        assert event.type == "ReflectiveDiscussionHeld" and event.data["logged_by_capacity"] == "team_manager"
+        assert event.contract == "ReflectiveDiscussionHeld" and event.data["logged_by_capacity"] == "team_manager"
 
     def test_it_needs_the_practitioner_and_their_manager(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)

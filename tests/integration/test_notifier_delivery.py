@@ -71,7 +71,7 @@ def harness(
 
 
 def receipts_in_ledger(ledger: LedgerApplication) -> list[dict[str, object]]:
-    return [e.data for e in ledger.feed_page(0, 1000).events if e.type == "NotificationDelivered"]
+    return [e.data for e in ledger.feed_page(0, 1000).events if e.contract == "NotificationDelivered"]
 
 
 def allocate_one(h: Harness, child_ref: str = "MOS-700007") -> UUID:
@@ -142,7 +142,7 @@ class TestReceipts:
         harness.sync()
 
         receipts = receipts_in_ledger(harness.ledger)
-        graded = next(e for e in harness.ledger.read_stream(harness.world.qa, audit_id) if e.type == "AuditGraded")
+        graded = next(e for e in harness.ledger.read_stream(harness.world.qa, audit_id) if e.contract == "AuditGraded")
         escalations = {
             (r["recipient_id"], r["channel"])
             for r in receipts

@@ -107,7 +107,7 @@ class TestModerationCoverage:
         assert listed["audit_id"] == str(audit)
         assert (listed["moderated"], listed["sent_to_ad_and_hos"], listed["sent_to"]) == (False, False, [])
 
-        graded = next(e for e in world.ledger.read_stream(world.qa, audit) if e.type == "AuditGraded")
+        graded = next(e for e in world.ledger.read_stream(world.qa, audit) if e.contract == "AuditGraded")
         for rule in ("audit.good.share", "audit.inadequate.invite_service_manager", "audit.inadequate.escalate"):
             world.ledger.record_notification_delivered(
                 NOTIFIER,
@@ -197,8 +197,16 @@ class TestTrails:
         with projections.db.snapshot() as tx:
             now = trail(tx, "audit", str(audit), None, EVERYONE)
             then = trail(tx, "audit", str(audit), instant, EVERYONE)
-        assert [e["type"] for e in then["events"]] == ["AuditAllocated", "AuditSubmitted", "AuditGraded"]
-        assert [e["type"] for e in now["events"]][3:] == ["AuditModerated", "ReflectiveDiscussionHeld", "ActionAgreed"]
+        assert [e["type"].rsplit(".", 1)[-1] for e in then["events"]] == [
+            "AuditAllocated",
+            "AuditSubmitted",
+            "AuditGraded",
+        ]
+        assert [e["type"].rsplit(".", 1)[-1] for e in now["events"]][3:] == [
+            "AuditModerated",
+            "ReflectiveDiscussionHeld",
+            "ActionAgreed",
+        ]
         positions = [e["position"] for e in now["events"]]
         assert positions == sorted(positions)
         assert all("integrityhash" in e and "prevhash" in e for e in now["events"])

@@ -143,7 +143,7 @@ def busy_department(world: Any, step: Callable[[], None]) -> dict[str, Any]:
     ledger.complete_action(actor("tm.cic1"), done, c.CompleteAction(outcome="Chronology is current"), NO_KEY)
     ledger.cancel_action(actor("tm.cic1"), cancelled, c.CancelAction(reason="Superseded"), NO_KEY)
     step()
-    graded = next(e for e in ledger.read_stream(world.qa, audits[3]) if e.type == "AuditGraded")
+    graded = next(e for e in ledger.read_stream(world.qa, audits[3]) if e.contract == "AuditGraded")
     ledger.record_notification_delivered(
         Actor(id="notifier", roles=frozenset({Role.SERVICE})),
         c.RecordNotificationDelivered(

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from schemas.audit_tools import all_tools
-from schemas.envelope import EventEnvelope, chain_hash
+from schemas.envelope import EventEnvelope
 from schemas.events import EVENT_TYPES
 from schemas.generate import JSON_DIR, rendered
+from schemas.integrity import integrity_hash
 from services.ledger.domain import INTERNAL_AGGREGATES, PUBLISHED_AGGREGATES
 from services.ledger.envelopes import PUBLISHED_TOPICS, published_event_classes
 
@@ -48,11 +49,13 @@ def test_every_payload_has_an_aggregate_type_and_version() -> None:
 
 def sample_envelope(**data: object) -> EventEnvelope:
     return EventEnvelope(
+        specversion="1.0",
         id=uuid4(),
-        type="AuditWithdrawn",
+        source="urn:qa-ledger:ledger",
+        type="uk.gov.example.qa-ledger.AuditWithdrawn",
         subject="s",
         time=datetime.now(UTC),
-        dataschema="urn:x",
+        dataschema="https://qa-ledger.example/v1/schemas/events/AuditWithdrawn.v1.json",
         schemaversion=1,
         aggregatetype="Audit",
         aggregateid=uuid4(),
@@ -63,6 +66,11 @@ def sample_envelope(**data: object) -> EventEnvelope:
         actorid="qa.manager",
         actorrole="qa_manager",
         correlationid="c",
+        sequence=5,
+        integrityscheme=2,
+        integrityhash="0" * 64,
+        prevhash="1" * 64,
+        partitionkey="s",
         data=data or {"reason": "Allocated in error"},
     )
 
@@ -76,12 +84,19 @@ def test_envelope_uses_cloudevents_names_and_round_trips() -> None:
     assert all(name.isalnum() and name.islower() for name in extensions), extensions
 
 
-def test_chain_hash_covers_the_envelope_and_the_previous_hash() -> None:
-    envelope = sample_envelope(reason="r")
-    h = chain_hash(envelope, "00")
-    assert h != chain_hash(envelope, "01")
-    assert h != chain_hash(envelope.model_copy(update={"data": {"reason": "R"}}), "00")
-    assert h == chain_hash(envelope.model_copy(update={"integrityhash": "x", "prevhash": "y"}), "00")
+def test_rule_2_covers_what_the_ledger_decided_and_not_the_deployments_presentation() -> None:
+    envelope = sample_envelope(reason="r").model_dump(mode="json")
+    h = integrity_hash(envelope)
+    for name, value in [("prevhash", "2" * 64), ("data", {"reason": "R"}), ("sequence", 6), ("position", 8)]:
+        assert integrity_hash({**envelope, name: value}) != h, name
+    assert integrity_hash({**envelope, "type": "uk.gov.example.qa-ledger.AuditCycleClosed"}) != h  # the contract
+    for name, value in [
+        ("type", "org.other-council.AuditWithdrawn"),
+        ("source", "https://ledger.example/"),
+        ("dataschema", "https://elsewhere.example/AuditWithdrawn.v1.json"),
+        ("integrityhash", "3" * 64),
+    ]:
+        assert integrity_hash({**envelope, name: value}) == h, name
 
 
 def test_audit_tools_are_versioned_data_and_the_ten_domains_are_marked_sample() -> None:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from schemas.bounds import FREE_TEXT, SINGLE_LINE
 from schemas.events import LATEST_PAYLOADS, ActionCompleted, AuditCycleClosed
-from schemas.generate import DIALECT, JSON_DIR
+from schemas.generate import DIALECT, JSON_DIR, SCHEMAS_DIR, rendered_asyncapi
 from schemas.registry import LATEST_VERSION, PAYLOADS, UnknownPayload, read_payload
 from services.ledger.domain import INTERNAL_AGGREGATES, PUBLISHED_AGGREGATES
 from services.ledger.envelopes import published_event_classes
@@ -49,6 +49,10 @@ PUBLISHED_V1 = {
 def test_files_published_with_v1_are_unchanged() -> None:
     for name, digest in PUBLISHED_V1.items():
         assert hashlib.sha256((JSON_DIR / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_the_asyncapi_document_lists_every_contract_and_version_as_generated() -> None:
+    assert (SCHEMAS_DIR / "asyncapi.yaml").read_text() == rendered_asyncapi(), "run `make schemas`"
 
 
 def test_every_contract_has_every_version_and_a_file_for_each() -> None:

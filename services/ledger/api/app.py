@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from services.ledger.api.routes import actions, audits, cycles, feed, integrity, meetings, staff
+from services.ledger.api.routes import actions, audits, cycles, feed, integrity, meetings, schemas, staff
 from services.ledger.application import LedgerApplication
 from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict
+from services.ledger.envelopes import UnreadableEvent
 from services.ledger.relay import Relay
 from services.platform.auth import AuthSettings, TokenVerifier
 from services.platform.docs import serve_docs_offline
@@ -21,12 +22,13 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     NotPermitted: (403, "Not permitted"),
     NotFound: (404, "Not found"),
     StateConflict: (409, "Conflict"),
+    UnreadableEvent: (500, "Unreadable stored event"),
 }
 
 
 def ledger_router() -> APIRouter:
     router = APIRouter(prefix="/v1")
-    for module in (staff, cycles, audits, actions, meetings, feed, integrity):
+    for module in (staff, cycles, audits, actions, meetings, feed, integrity, schemas):
         router.include_router(module.router)
     return router
 

@@ -17,15 +17,16 @@ from zoneinfo import ZoneInfo
 from eventsourcing.application import AggregateNotFoundError, Application, Recording
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 
-from schemas.envelope import chain_hash
+from schemas.envelope import Presentation
 from schemas.vocabulary import Role
+from services.ledger.adapters.recorders import ProofSwitchedOff, require_chain
 from services.ledger.application.group_commit import GroupCommitter
 from services.ledger.application.register import ACTING_ORDER, StaffRegister
 from services.ledger.domain import IdempotentRequest, StaffMember
 from services.ledger.domain.base import LedgerAggregate, Stamp, stamp_cvar
 from services.ledger.domain.errors import NotFound, NotPermitted, StateConflict, VersionConflict
 from services.ledger.domain.permissions import COMMANDS
-from services.ledger.envelopes import PUBLISHED_TOPICS, to_envelope
+from services.ledger.envelopes import PUBLISHED_TOPICS, new_link_hash, raw_event
 
 if TYPE_CHECKING:
     from eventsourcing.domain import BaseAggregate
@@ -95,6 +96,12 @@ class LedgerCore(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, clock: Callable[[], date] = london_today) -> None:
         super().__init__(env=env)
+        try:
+            require_chain(self.recorder)  # no setting may write events without the hash chain
+        except ProofSwitchedOff:
+            self.close()
+            raise
+        self.presentation = Presentation()  # how envelopes name types, sources, schemas (wiring sets it)
         self.today = clock
         # Called after each commit: in-process followers wake instead of waiting for a poll.
         self.after_commit: list[Callable[[], None]] = []
@@ -102,11 +109,11 @@ class LedgerCore(Application[UUID]):
         self.committer = GroupCommitter(self.save)
         self.register = StaffRegister(self.repository, self.recorder)
 
-    def chain_link(self, stored: StoredEvent, position: int, prevhash: str | None) -> str | None:
+    def chain_link(self, stored: StoredEvent, position: int, sequence: int, prevhash: str | None) -> str | None:
         """The hash-chain link of a stored event: over its published envelope and the previous link."""
         if stored.topic not in PUBLISHED_TOPICS:
             return None
-        return chain_hash(to_envelope(self.mapper.to_domain_event(stored), position), prevhash)
+        return new_link_hash(raw_event(self.mapper, stored), position, sequence, prevhash)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -186,7 +193,10 @@ class LedgerCore(Application[UUID]):
             raise VersionConflict(
                 "another change to the same record was saved first: reload it and try again"
             ) from None
-        position = max((r.notification.id for r in recordings if r.notification.id), default=None)
+        # Ledger-Position names a published position: the last this command's events got, or
+        # the head when it published nothing (an idempotency record alone is not published).
+        published = [r.notification.id for r in recordings if r.notification.topic in PUBLISHED_TOPICS]
+        position = max(published, default=None) or self.recorder.max_published_position()  # type: ignore[attr-defined]
         return Outcome(decision.status_code, decision.body, position)
 
     def _previous_answer(self, guard_id: UUID, fingerprint: str) -> Outcome | None:
@@ -197,7 +207,8 @@ class LedgerCore(Application[UUID]):
         assert isinstance(guard, IdempotentRequest)
         if guard.fingerprint != fingerprint:
             raise StateConflict("this Idempotency-Key was already used for a different request")
-        return Outcome(guard.status_code, guard.body, None, replayed=True)
+        head = self.recorder.max_published_position()  # type: ignore[attr-defined]
+        return Outcome(guard.status_code, guard.body, head, replayed=True)
 
     # --- loading ---------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from services.ledger.application.core import Actor, LedgerCore
 from services.ledger.domain.errors import NotFound
-from services.ledger.envelopes import PUBLISHED_TOPICS, to_envelope
+from services.ledger.envelopes import PUBLISHED_TOPICS, published
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,7 +33,10 @@ class FeedQueries(LedgerCore):
         return self.feed_page(after, limit)
 
     def feed_page(self, after: int, limit: int) -> FeedPage:
-        """Published envelopes after a position; internal records are skipped, so pages may be short."""
+        """Published envelopes after a position; internal records are skipped, so pages may be short.
+
+        An event that cannot be published (unreadable, or without its link) raises UnreadableEvent
+        naming its position: the feed never skips it, so no consumer can pass it unknowingly."""
         limit = max(1, min(limit, MAX_PAGE))
         # Read the head first: an event committed after this read is beyond it, so a short page
         # can never claim to have covered a position it did not return. The head is the last
@@ -53,25 +56,17 @@ class FeedQueries(LedgerCore):
         if not stored:
             return []
         links = self.recorder.select_links(min(positions), max(positions))  # type: ignore[attr-defined]
-        envelopes = []
-        for event, position in zip(stored, positions, strict=True):
-            link = links.get(position)
-            envelopes.append(
-                to_envelope(
-                    self.mapper.to_domain_event(event),
-                    position,
-                    integrityhash=link.hash if link else None,
-                    prevhash=link.prevhash if link else None,
-                )
-            )
-        return envelopes
+        return [
+            published(self.mapper, event, position, links.get(position), self.presentation)
+            for event, position in zip(stored, positions, strict=True)
+        ]
 
     def read_stream(self, actor: Actor, aggregate_id: UUID) -> list[EventEnvelope]:
         self.permit(actor, "read_stream")
         stored = self.recorder.select_events(aggregate_id)
         positions = self.recorder.select_positions(aggregate_id)  # type: ignore[attr-defined]
-        published = [s for s in stored if s.topic in PUBLISHED_TOPICS]
-        envelopes = self.envelopes(published, [positions[s.originator_version] for s in published])
+        mine = [s for s in stored if s.topic in PUBLISHED_TOPICS]
+        envelopes = self.envelopes(mine, [positions[s.originator_version] for s in mine])
         if not envelopes:
             raise NotFound(f"no published stream with id {aggregate_id}")
         return envelopes

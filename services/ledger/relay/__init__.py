@@ -5,8 +5,8 @@ or beside it (`python -m services.ledger.relay`). It reads only what the ledger 
 the command path never writes to Kafka; its published position lives in the ledger's own store.
 """
 
-from services.ledger.relay.messages import CONTENT_TYPE, to_record
+from services.ledger.relay.messages import to_record
 from services.ledger.relay.relay import Relay, RelayStatus
 from services.ledger.relay.tracking import RELAY_NAME, PublishedPosition
 
-__all__ = ["CONTENT_TYPE", "RELAY_NAME", "PublishedPosition", "Relay", "RelayStatus", "to_record"]
+__all__ = ["RELAY_NAME", "PublishedPosition", "Relay", "RelayStatus", "to_record"]

@@ -1,7 +1,10 @@
 """One envelope → one Kafka record: the CloudEvents Kafka binding in structured mode.
 
-The value is the whole envelope as CloudEvents JSON; the `ce_type`, `ce_id` and `position` headers
-repeat what a consumer needs to route or skip a record without parsing it.
+The value is the whole envelope as CloudEvents JSON, and the key is its `partitionkey` (the
+aggregate id), as the CloudEvents SDK's own binding maps it. The record carries no headers: the
+Python SDK (`cloudevents.v1.kafka.from_structured`) copies every header into the event as an
+attribute — `content-type` included, which would overwrite `datacontenttype` — so an envelope
+decoded from Kafka equals the HTTP feed's, attribute for attribute.
 """
 
 from __future__ import annotations
@@ -11,8 +14,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from schemas.envelope import EventEnvelope
-
-CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,4 @@ class OutgoingRecord:
 
 def to_record(envelope: EventEnvelope) -> OutgoingRecord:
     # Keyed by aggregate so a future multi-partition topic would still keep each stream in order.
-    return OutgoingRecord(
-        key=str(envelope.aggregateid).encode(),
-        value=envelope.model_dump_json().encode(),
-        headers=[
-            ("content-type", CONTENT_TYPE.encode()),
-            ("ce_type", envelope.type.encode()),
-            ("ce_id", str(envelope.id).encode()),
-            ("position", str(envelope.position).encode()),
-        ],
-    )
+    return OutgoingRecord(key=envelope.partitionkey.encode(), value=envelope.model_dump_json().encode(), headers=[])

@@ -29,7 +29,7 @@ class Projector:
         table = self.__dict__.get("_handler_table")
         if table is None:  # built once per projector: `handlers()` makes a new dict on each call
             table = self.__dict__["_handler_table"] = self.handlers()
-        handler = table.get(envelope.type)
+        handler = table.get(envelope.contract)
         if handler is not None:
             handler(tx, envelope, envelope.payload())
 

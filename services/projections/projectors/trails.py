@@ -47,7 +47,7 @@ class TrailsProjector(Projector):
                 (
                     envelope.position,
                     str(envelope.id),
-                    envelope.type,
+                    envelope.contract,
                     utc_text(envelope.time),
                     subject["audit_id"],
                     subject["child_ref"],
@@ -60,7 +60,7 @@ class TrailsProjector(Projector):
     def subject_of(self, tx: Tx, envelope: EventEnvelope) -> Row | None:
         aggregate_id, data = str(envelope.aggregateid), envelope.data
         subjects = self.subjects(tx)
-        if envelope.type == "AuditAllocated":
+        if envelope.contract == "AuditAllocated":
             tx.execute(
                 "INSERT INTO proj_trail_subjects (aggregate_id, audit_id, child_ref, team, service_area, auditor_id)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (aggregate_id) DO NOTHING",
@@ -83,14 +83,14 @@ class TrailsProjector(Projector):
                     "auditor_id": data["auditor_id"],
                 },
             )
-        elif envelope.type == "AuditReallocated":
+        elif envelope.contract == "AuditReallocated":
             tx.execute(
                 "UPDATE proj_trail_subjects SET auditor_id = ? WHERE aggregate_id = ?",
                 (data["auditor_id"], aggregate_id),
             )
             if aggregate_id in subjects:
                 subjects[aggregate_id] = {**subjects[aggregate_id], "auditor_id": data["auditor_id"]}
-        elif envelope.type == "ActionAgreed" and data.get("audit_id"):
+        elif envelope.contract == "ActionAgreed" and data.get("audit_id"):
             audit = self.subject(tx, data["audit_id"])
             if audit is not None:
                 tx.execute(
@@ -106,7 +106,7 @@ class TrailsProjector(Projector):
                     ),
                 )
                 subjects.setdefault(aggregate_id, dict(audit))
-        elif envelope.type == "NotificationDelivered":
+        elif envelope.contract == "NotificationDelivered":
             # Who was told about an audit's event belongs to that audit's trail.
             return tx.one(
                 "SELECT audit_id, child_ref, team, service_area FROM proj_trail_events WHERE event_id = ?",

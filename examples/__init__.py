@@ -1,0 +1,1 @@
+"""Examples for teams that integrate with QA Ledger."""
