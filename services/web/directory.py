@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from schemas.integrity import contract_name
 from services.web.api import Apis
 
 STAFF_EVENTS = {"StaffMemberRegistered", "StaffRoleChanged", "StaffMemberLeft"}
@@ -54,8 +55,9 @@ class StaffDirectory:
             while True:
                 page = await caller.get("ledger", "/v1/events", after=self.position, limit=PAGE)
                 for envelope in page["events"]:
-                    if envelope["type"] in STAFF_EVENTS:
-                        self.apply(envelope["type"], envelope["data"])
+                    kind = contract_name(envelope["type"])  # the deployment prefixes each type
+                    if kind in STAFF_EVENTS:
+                        self.apply(kind, envelope["data"])
                 self.position = page["next_after"]
                 if not page["events"] or self.position >= page["head"]:
                     break

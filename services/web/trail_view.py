@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.integrity import contract_name
+
 TITLES = {
     "AuditAllocated": "Audit allocated",
     "AuditReallocated": "Audit reallocated",
@@ -83,7 +85,7 @@ def read_audit(audit_id: str, events: list[dict[str, Any]]) -> tuple[AuditState,
     state = AuditState(audit_id=audit_id)
     timeline: list[TimelineEntry] = []
     for envelope in events:
-        data, kind = envelope.get("data") or {}, envelope["type"]
+        data, kind = envelope.get("data") or {}, contract_name(envelope["type"])
         if str(envelope.get("aggregateid")) == audit_id:
             state.version = max(state.version, int(envelope.get("aggregateversion") or 0))
         apply(state, kind, data, str(envelope.get("aggregateid")))
