@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Site, look_at, sign_in
+from tests.browser.conftest import Site, look_at, sign_in, wait_until
 
 
 def test_the_qa_managers_other_pages(page: Page, site: Site) -> None:
@@ -101,3 +101,32 @@ def test_reports_print_without_the_services_navigation(page: Page, site: Site) -
     expect(page.locator(".govuk-service-navigation")).to_be_hidden()
     expect(page.locator(".app-report h1")).to_be_visible()
     assert len(page.pdf(format="A4")) > 1000  # Chromium lays it out on A4
+
+
+def test_an_action_owner_notes_progress_and_completes_it(page: Page, site: Site) -> None:
+    audit = site.ledger.allocate(site.cycle_id, "aud.ssf", "MOS-300002", "Children in Care 1")["id"]
+    site.ledger.submit(audit, "aud.ssf", "good", site.today)
+    site.ledger.discuss(audit, "Children in Care 1", "aud.ssf", site.today, inadequate=False)
+    site.ledger.agree_action(
+        "tm.cic1",
+        "reflective_discussion",
+        audit,
+        site.today + timedelta(days=14),
+        "Share the plan with the family",
+        by="tm.cic1",
+    )
+    sign_in(page, site, "tm.cic1")
+    wait_until(
+        lambda: page.reload() or page.get_by_role("link", name="Share the plan with the family").count(),
+        message="the action in my work",
+    )
+    page.get_by_role("link", name="Share the plan with the family").first.click()
+    page.get_by_label("What has happened").fill("Plan shared at the home visit.")
+    page.get_by_role("button", name="Note progress").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Progress noted")
+    page.get_by_role("button", name="Complete action").click()  # no outcome: the ledger says what is missing
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Outcome")
+    page.get_by_label("What difference did it make?").fill("The family know what will change and when.")
+    page.get_by_role("button", name="Complete action").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Action completed")
+    look_at(page, "actions-after-completion")

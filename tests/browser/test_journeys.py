@@ -72,7 +72,14 @@ def test_an_auditor_submits_an_audit_after_seeing_what_is_missing(page: Page, si
 def test_a_team_manager_logs_the_reflective_case_discussion(page: Page, site: Site) -> None:
     audit_id = submitted_audit(site, "MOS-200002")
     sign_in(page, site, "tm.cic1")
-    page.goto(f"{site.url}/audits/{audit_id}")
+    # My work lists the discussions of the team's audits still to be logged.
+    wait_until(
+        lambda: page.reload() or page.get_by_role("link", name="Log the discussion of MOS-200002").count(),
+        message="the discussion in my work",
+    )
+    look_at(page, "my-work-team-manager")
+    page.get_by_role("link", name="Log the discussion of MOS-200002").click()
+    assert audit_id in page.url
     form = page.locator("form[action$='/reflective-discussion']")
     form.locator("#held_on-day").fill(str(site.today.day))
     form.locator("#held_on-month").fill(str(site.today.month))
