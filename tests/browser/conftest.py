@@ -99,8 +99,24 @@ def context(browser: Browser, site: Site) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return context.new_page()
+def page(context: BrowserContext) -> Iterator[Page]:
+    """A tab that fails the test on a console error (e.g. a script the Content-Security-Policy refused)
+    or an asset that did not load. A page answered 404 or 422 on purpose is not an error."""
+    tab = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} {response.url}")
+
+    tab.on("console", on_console)
+    tab.on("response", on_response)
+    yield tab
+    assert not errors, f"the browser reported errors: {errors}"
 
 
 def sign_in(page: Page, site: Site, handle: str) -> None:

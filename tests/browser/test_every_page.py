@@ -18,6 +18,8 @@ def test_the_qa_managers_other_pages(page: Page, site: Site) -> None:
         "tm.cic1", "reflective_discussion", audit, site.today, "Update the chronology", by="tm.cic1"
     )
     sign_in(page, site, "qa.manager")
+    # GOV.UK Frontend's inline script ran under the Content-Security-Policy (it carries the nonce).
+    assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     for path, name in (
         ("/staff", "staff"),
         ("/meetings", "meetings"),

@@ -72,6 +72,8 @@ def test_the_session_cookie_is_httponly_lax_and_a_new_id_on_sign_in(web: TestCli
     before = page.cookies.get("qa_ledger_session") or web.cookies.get("qa_ledger_session")
     cookie = page.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie  # localhost: no TLS
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     sign_in(web, "qa.manager")
     assert web.cookies.get("qa_ledger_session") != before
     assert web.get("/").status_code == 200
