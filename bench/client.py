@@ -51,7 +51,7 @@ def lifecycle(rng: random.Random, cycle_id: str, today: date) -> list[tuple[str,
         ("auditor", "/v1/audits/{id}/submission", {
             "practice_period_from": (today - timedelta(days=150)).isoformat(),
             "practice_period_to": (today - timedelta(days=1)).isoformat(),
-            "summary": text(rng, 3), "strengths": text(rng, 2), "areas_for_development": text(rng, 2),
+            "summary": text(rng, 3), "strengths": text(rng, 2), "challenges": text(rng, 2),
             "domain_findings": findings(rng, grade), "overall_grade": grade.value}),
         ("tm", "/v1/audits/{id}/reflective-discussion", {
             "held_on": today.isoformat(), "notes": text(rng, 3), "participants": [

@@ -20,7 +20,8 @@ from uuid import UUID
 from schemas.audit_tools import load_tool
 from schemas.vocabulary import AuditTool, Grade, ParticipantCapacity, Role, ServiceArea
 from services.ledger.domain import Action, Audit
-from services.ledger.domain.audit import Placement
+from services.ledger.domain.allocation import AllocationFlags
+from services.ledger.domain.discussion import Attendance
 from tests.support.world import World, actor
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def audit_lifecycle(
         audit = Audit.allocate(
             auditor_id="aud.mash",
             auditor_service_area=ServiceArea.MASH_ASSESSMENT,
-            placement=Placement.of(ServiceArea.MASH_ASSESSMENT, None, area),
+            flags=AllocationFlags.of(ServiceArea.MASH_ASSESSMENT, [], area, TEN_DOMAIN.tool),
             child_ref=child_ref,
             case_team=team,
             case_service_area=area,
@@ -138,7 +139,7 @@ def audit_lifecycle(
             extended_period_reason=None,
             summary=text(rng, 3),
             strengths=text(rng, 2),
-            areas_for_development=text(rng, 2),
+            challenges=text(rng, 2),
             domain_findings=findings(rng, grade),
             practitioners_audited=["sw.cic1"],
             overall_grade=grade,
@@ -147,19 +148,21 @@ def audit_lifecycle(
     events += 2  # AuditSubmitted and AuditGraded
     inadequate = grade == Grade.INADEQUATE
     logger = actor("sm.soc") if inadequate else actor("tm.cic1")
-    participants = [
-        {"participant_id": "sw.cic1", "capacity": "allocated_practitioner"},
-        {"participant_id": "tm.cic1", "capacity": "practitioner_manager"},
-        {"participant_id": "aud.mash", "capacity": "auditor"},
+    took_part = [
+        Attendance("sw.cic1", ParticipantCapacity.ALLOCATED_PRACTITIONER, attended=True),
+        Attendance("tm.cic1", ParticipantCapacity.PRACTITIONER_MANAGER, attended=True),
+        Attendance("aud.mash", ParticipantCapacity.AUDITOR, attended=True),
     ]
     if inadequate:
-        participants.append({"participant_id": "sm.soc", "capacity": "service_manager"})
+        took_part.append(Attendance("sm.soc", ParticipantCapacity.SERVICE_MANAGER, attended=True))
     with ledger.stamped(logger, Role.SERVICE_MANAGER if inadequate else Role.TEAM_MANAGER):
         audit.hold_reflective_discussion(
+            logged_by=logger.id,
             logged_by_capacity=ParticipantCapacity.SERVICE_MANAGER if inadequate else ParticipantCapacity.TEAM_MANAGER,
             held_on=today,
             today=today,
-            participants=participants,
+            took_part=took_part,
+            absent=[],
             notes=text(rng, 3),
         )
     events += 1
@@ -167,7 +170,11 @@ def audit_lifecycle(
     if rng.random() < 0.3:  # the guidance's moderation floor is 15%; moderators do a little more
         with ledger.stamped(qa, Role.QA_MANAGER):
             audit.moderate(
-                moderator_ids=["qa.manager"], moderated_on=today, moderated_grade=grade, feedback=text(rng, 2)
+                moderator_ids=["qa.manager"],
+                moderated_on=today,
+                moderated_grade=grade,
+                feedback=text(rng, 2),
+                cycle_week=3,
             )
         events += 1
     if rng.random() < 0.6:

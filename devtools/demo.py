@@ -6,8 +6,12 @@ Manager registers staff and schedules the cycle, audits are allocated across ser
 submit (two inadequate), Team and Service Managers log reflective case discussions, the QA Manager and
 the Principal Social Worker moderate, managers agree SMART actions, Heads of Service and the Assistant
 Director hold their QA meetings, and an external auditor works through the specialist programme.
-Then it prints the moderation coverage, the outstanding actions, one audit's trail, the notifications
-sent and the integrity check: all read back through the same API.
+Then it prints what the read side knows, all through the same API: the moderation coverage and the
+inadequate audits sent to the AD and HoS (one moderated *to* inadequate), the dashboard's completion per
+Head of Service (an overdue audit counts against the auditor's HoS) and its overdue reflective discussion,
+the meetings evidence (one meeting missing), the outstanding actions, one audit's trail, the Head of
+Service report and the QA Manager's cycle report with the learning in them, the notifications sent and
+the integrity check.
 """
 
 from __future__ import annotations
@@ -37,9 +41,11 @@ from devtools.department import (
     CASE_TEAMS,
     DEPARTMENT,
     EH,
+    FINDING_BY_GRADE,
     FIRST_QA_MANAGER,
     MASH,
     SOC,
+    SQR,
     SSF,
     Client,
     Ledger,
@@ -47,6 +53,7 @@ from devtools.department import (
     findings,
 )
 from devtools.kafka_broker import free_port
+from schemas.audit_tools import load_tool
 
 WEEK1_MONDAY = date(2026, 4, 13)  # a simulated calendar: the first cycle of financial year 2026-27
 AREA_NAMES = {
@@ -95,12 +102,53 @@ CASES: list[tuple[str, str, str, tuple[int, int] | None, str]] = [
     ("aud.ssf", "Early Help North", "requires_improvement", None, "hos.ssf"),  # never submitted
     ("lc.auditor", "Assessment 2", "requires_improvement", (3, 2), "hos.adol"),  # late
 ]
-# Moderation in week 3: (case index, moderator, moderated grade) — both inadequate audits among them.
-MODERATIONS = [(4, "qa.manager", "inadequate"), (11, "psw.okafor", "inadequate"), (1, "qa.manager", "good"),
-               (12, "psw.okafor", "outstanding")]  # fmt: skip
+# Moderation in week 3: (case index, moderator, moderated grade, feedback). One audit is moderated *to*
+# inadequate (requires improvement by the auditor): from then on it is an inadequate audit, and the
+# notifier sends it to the AD and its HoS. Another is raised from inadequate to requires improvement.
+MODERATIONS: list[tuple[int, str, str, str]] = [
+    (4, "qa.manager", "inadequate",
+     "Agree: risk is not understood and the child has not been seen alone. The HoS must follow up now."),
+    (1, "qa.manager", "inadequate",
+     "Lowered to inadequate: the young person went missing three times and no return interview is recorded."),
+    (11, "psw.okafor", "requires_improvement",
+     "Raised to requires improvement: the victim's safety plan is in place; the recording is what is weak."),
+    (12, "psw.okafor", "outstanding", "Agree: exceptional direct work, and the difference it makes is recorded."),
+]  # fmt: skip
+# How the domains of a 10 Domain audit are graded for each overall grade: most domains follow it, a few
+# do not (chronologies and risk analysis are where this department struggles), so the profiles say so.
+DOMAIN_GRADES: dict[str, tuple[str, dict[str, str]]] = {
+    "outstanding": ("outstanding", {"chronology_recording": "good"}),
+    "good": ("good", {"chronology_recording": "requires_improvement", "voice_of_child": "outstanding"}),
+    "requires_improvement": ("good", {"chronology_recording": "requires_improvement",
+                                      "risk_safety": "requires_improvement", "planning": "requires_improvement"}),
+    "inadequate": ("requires_improvement", {"risk_safety": "inadequate", "management_oversight": "inadequate",
+                                            "voice_of_child": "inadequate"}),
+}  # fmt: skip
+CASE_WITHOUT_RCD = 17  # submitted late and no reflective case discussion logged: overdue by week 8
 HOS_AREAS = {"hos.eh": EH, "hos.mash": MASH, "hos.ssf": SSF, "hos.soc": SOC, "hos.adol": ADOL}
-PDL = {EH: "pdl.eh", MASH: "pdl.mash", SSF: "pdl.ssf", SOC: "pdl.soc", ADOL: "pdl.adol"}
+PDL = {EH: "pdl.eh", MASH: "pdl.mash", SSF: "pdl.ssf", SOC: "pdl.soc", ADOL: "pdl.adol", SQR: "pdl.sqr"}
 SM = {EH: "sm.eh", MASH: "sm.mash", SSF: "sm.ssf", SOC: "sm.soc", ADOL: "sm.adol"}
+# What some auditors wrote, in their own words: (strengths, challenges, {domain: finding}).
+STORIES: dict[int, tuple[str, str, dict[str, str]]] = {
+    0: ("Lily's wishes are written in her own words and shaped her plan.",
+        "The plan has no dates, so nobody can tell when it has worked.",
+        {"planning": "Actions in the plan have no timescales or named owners."}),
+    1: ("The worker has built a trusting relationship with the young person.",
+        "Three missing episodes without a return interview; risk of exploitation not analysed.",
+        {"risk_safety": "Missing episodes are recorded but never analysed together."}),
+    4: ("Health partners share information quickly.",
+        "The child has not been seen alone for three months; the risk from the mother's partner is not analysed.",
+        {"risk_safety": "No assessment of the risk posed by the mother's new partner."}),
+    11: ("The victim's views were sought and recorded.",
+         "The victim's safety plan is not reviewed after the court outcome.",
+         {"victim_voice": "The victim's views are recorded before the panel."}),
+    12: ("Direct work with the carers changed how they respond to the child at night.",
+         "Supervision notes do not yet show the impact of training.",
+         {"impact_outcomes": "The child now sleeps through: the carers' new routine is recorded week by week."}),
+    17: ("The family network meeting brought in the grandparents.",
+         "The chronology stops in February; two house moves are missing.",
+         {"chronology_recording": "The chronology stops in February; two house moves are missing."}),
+}  # fmt: skip
 
 
 @dataclass
@@ -123,6 +171,10 @@ class Figures:
     percent_moderated: float
     meets_floor: bool
     inadequate: int
+    sent_to_ad_and_hos: dict[str, list[str]]  # child_ref -> who was told
+    overdue_audits: dict[str, list[str]]  # child_ref -> the auditor's Head(s) of Service
+    overdue_rcds: list[str]
+    missing_meetings: list[tuple[str | None, str]]
     open_actions: int
     overdue_actions: int
     trail_events: int
@@ -130,6 +182,8 @@ class Figures:
     emails: int
     chain_ok: bool
     events: int
+    hos_report: str
+    cycle_report: str
 
 
 class Demo:
@@ -227,9 +281,9 @@ class Demo:
             )  # fmt: skip
         self.step("9 specialist audits allocated to the external auditor, due " + f"{specialist_due:%d %b}")
         self.calendar.today = cal.day(1, 2)
-        for hos, area in HOS_AREAS.items():
+        for hos, area in {**HOS_AREAS, "hos.sqr": SQR}.items():
             self.meeting(hos, area, "performance_data", cal.day(1, 2))
-        self.step("5 Heads of Service hold their week-1 QA meetings on performance data (PDL invited)")
+        self.step("6 Heads of Service hold their week-1 QA meetings on performance data (PDL invited)")
 
         self.week(2, 0, "auditors submit; Team Managers hold reflective case discussions")
         for day in range(5):
@@ -243,10 +297,14 @@ class Demo:
             self.calendar.today = cal.day(3, day)
             self.submit_due((3, day))
         self.step("2 audits submitted late, one not at all (the dashboard shows it overdue)")
+        self.step(f"MOS-{400100 + CASE_WITHOUT_RCD}'s reflective case discussion is never logged")
         self.calendar.today = cal.day(3, 2)
-        for index, moderator, grade in MODERATIONS:
-            ledger.moderate(p.audits[index], grade, by=moderator, feedback=MODERATION_FEEDBACK[grade])
-        self.step(f"QA Manager and PSW moderate {len(MODERATIONS)} audits, including both inadequate ones")
+        for index, moderator, grade, feedback in MODERATIONS:
+            ledger.moderate(p.audits[index], grade, by=moderator, feedback=feedback)
+        self.step(
+            f"QA Manager and PSW moderate {len(MODERATIONS)} audits: MOS-400101 is lowered to inadequate "
+            "(it goes to the AD and HoS), MOS-400111 is raised to requires improvement"
+        )
         self.agree_actions()
 
         self.week(4, 1, "Heads of Service QA meetings on audit findings; specialist audits come in")
@@ -257,7 +315,7 @@ class Demo:
         self.specialist_submissions(7)
         self.complete(0, "Manager's oversight recorded; safety plan reviewed with the family")
 
-        self.week(5, 1, "the remaining HoS QA meetings")
+        self.week(5, 1, "the remaining HoS QA meetings (Safeguarding & Quality's never happens)")
         self.meeting("hos.soc", SOC, "audit_findings", cal.day(5, 1), action=True)
         self.complete(2, "Chronology brought up to date and shared with the family")
 
@@ -315,8 +373,13 @@ class Demo:
         for n, (auditor, team, grade, submitted_on, _) in enumerate(CASES):
             if submitted_on == when:
                 audit_id = self.played.audits[n]
-                self.ledger.submit(audit_id, auditor, grade, self.calendar.today)
-                self.ledger.discuss(audit_id, team, auditor, self.calendar.today, inadequate=grade == "inadequate")
+                strengths, challenges, words = STORIES.get(n, (None, None, {}))
+                story: dict[str, Any] = {"domain_findings": domain_findings(grade, words)}
+                if strengths and challenges:
+                    story |= {"strengths": strengths, "challenges": challenges}
+                self.ledger.submit(audit_id, auditor, grade, self.calendar.today, **story)
+                if n != CASE_WITHOUT_RCD:
+                    self.ledger.discuss(audit_id, team, auditor, self.calendar.today, inadequate=grade == "inadequate")
 
     def meeting(self, hos: str, area: str, focus: str, held_on: date, action: bool = False) -> None:
         body = {
@@ -325,11 +388,22 @@ class Demo:
             "cycle_id": self.played.cycle_id,
             "service_area": area,
             "held_on": held_on.isoformat(),
-            "attendee_ids": [hos, SM[area]],
+            "attendee_ids": [hos, SM[area]] if area in SM else [hos],
             "invitee_ids": [PDL[area]],
             "measures_reviewed": ["Visits, including the child seen alone", "Plans reviewed on time"],
-            "headline_learning": f"{AREA_NAMES[area]}: the child's voice is strong; chronologies lag.",
+            "headline_learning": HEADLINES.get((area, focus)),
         }
+        if focus == "audit_findings":  # the meeting drafts what the HoS will present at the ADQA
+            body["reports"] = [
+                {
+                    "presenter_id": hos,
+                    "service_area": area,
+                    "strengths": "Children's and young people's voices are clear in the record.",
+                    "challenges": "Chronologies and the analysis of risk lag behind events.",
+                    "reinforcing_strengths": "Share two outstanding audits at the next practice forum.",
+                    "addressing_challenges": "Fortnightly chronology clinics; managers sign off risk analysis.",
+                }
+            ]
         meeting_id = str(self.api.post(hos, "/v1/meetings", body)["id"])
         self.played.meetings.append(meeting_id)
         if action:
@@ -341,9 +415,12 @@ class Demo:
             self.step(f"{BY_HANDLE[hos].name} (HoS) agrees an action from the meeting, due {due:%d %b}")
 
     def agree_actions(self) -> None:
-        """SMART actions from the RCDs of the inadequate and requires-improvement audits, and from moderation."""
+        """SMART actions from the RCDs of the inadequate and requires-improvement audits, and from moderation.
+        The effective grade decides: the Service Manager owns the actions of an audit moderated to inadequate."""
         cal, count = self.calendar, 0
-        for n, (_, team, grade, submitted_on, _) in enumerate(CASES):
+        moderated = {index: grade for index, _, grade, _ in MODERATIONS}
+        for n, (_, team, auditor_grade, submitted_on, _) in enumerate(CASES):
+            grade = moderated.get(n, auditor_grade)
             if grade not in ("inadequate", "requires_improvement") or submitted_on is None:
                 continue
             _, team_manager, service_manager, _ = CASE_TEAMS[team]
@@ -387,7 +464,7 @@ class Demo:
                     "practice_period_to": (self.calendar.today - timedelta(days=1)).isoformat(),
                     "summary": "The private fostering arrangement was assessed and visited within timescales.",
                     "strengths": "Statutory visits on time; the child's views recorded.",
-                    "areas_for_development": "Checks on the private foster carer's household were late.",
+                    "challenges": "Checks on the private foster carer's household were late.",
                     "domain_findings": body_findings,
                     "overall_grade": "good",
                 },
@@ -403,7 +480,7 @@ class Demo:
             f"\033[1mWhat the system knows on {self.calendar.today:%a %d %b %Y}\033[0m (read back through the API)"
         )
         coverage = api.get("qa.manager", f"/v1/cycles/{cycle_id}/moderation-coverage")
-        self.say(f"\n\033[1mModeration coverage\033[0m  (floor {coverage['floor_percent']}%)")
+        self.say(f"\n\033[1mModeration coverage\033[0m  (floor {coverage['floor_percent']}%, by the case's area)")
         self.say(f"  {'service area':38} {'submitted':>9} {'moderated':>9} {'%':>6}")
         for row in coverage["by_service_area"]:
             name = AREA_NAMES.get(row.get("service_area", ""), row.get("title", row.get("service_area", "")))
@@ -412,27 +489,92 @@ class Demo:
         self.say(
             f"  {'whole cycle':38} {coverage['submitted']:>9} {coverage['moderated']:>9} "
             f"{coverage['percent_moderated']:>6.1f}  {verdict}; moderators agreed with "
-            f"{coverage['moderations_agreeing']} of {coverage['moderated']} grades"
+            f"{coverage['moderations_agreeing']} of {coverage['moderated']} grades "
+            f"({coverage['moderator_agreement_percent']:g}%)"
         )
+        self.say("\n\033[1mInadequate audits\033[0m  (the effective grade: the moderator's when moderated)")
+        sent: dict[str, list[str]] = {}
         for audit in coverage["inadequate_audits"]:
+            grades = f"auditor: {audit['auditor_grade'].replace('_', ' ')}"
+            if audit["moderated"]:
+                grades += f", moderated: {audit['moderated_grade'].replace('_', ' ')}"
+            told = [p["name"] for p in audit["sent_to"]]
+            sent[audit["child_ref"]] = told
             self.say(
-                f"  inadequate: {audit['child_ref']} ({audit['case_team']}) by {audit['auditor_id']}: "
-                f"moderated={audit['moderated']}, escalated={audit['escalated']}"
+                f"  inadequate: {audit['child_ref']} ({audit['case_team']}) by {audit['auditor_name']} ({grades}): "
+                + (f"sent to the AD and HoS ({', '.join(told)})" if audit["sent_to_ad_and_hos"] else "NOT yet sent")
             )
+
+        board = api.get("qa.manager", f"/v1/cycles/{cycle_id}/dashboard")
+        completion = board["completion_by_day_14"]
+        self.say(
+            "\n\033[1mCycle dashboard: completion by day 14\033[0m  "
+            "(counted against the auditor's Head of Service: they ensure their auditors complete)"
+        )
+        for head in completion["by_head_of_service"]:
+            self.say(
+                f"  {head['display_name']:16} {head['submitted_by_day_14']:>2} of {head['allocated']:>2} by day 14"
+                f" ({head['percent_by_day_14'] or 0:>5.1f}%), {head['overdue']} overdue"
+            )
+        overdue_audits: dict[str, list[str]] = {}
+        for audit in board["overdue_audits"]:
+            heads = [h["name"] for h in audit["heads_of_service"]]
+            overdue_audits[audit["child_ref"]] = heads
+            auditor_area, case_area = AREA_NAMES[audit["auditor_service_area"]], AREA_NAMES[audit["case_service_area"]]
+            self.say(
+                f"  OVERDUE {audit['child_ref']} by {audit['auditor_name']} ({auditor_area}), a case of {case_area}: "
+                f"{audit['days_overdue']} days; counts against {', '.join(heads)}, the auditor's HoS"
+            )
+        overdue_rcds = [r["child_ref"] for r in board["reflective_discussions"]["overdue"]]
+        for rcd in board["reflective_discussions"]["overdue"]:
+            self.say(
+                f"  reflective case discussion OVERDUE: {rcd['child_ref']} ({rcd['case_team']}), submitted "
+                f"{rcd['submitted_on']}, due {rcd['due_on']} ({rcd['days_overdue']} days), to be logged by the "
+                f"{rcd['to_be_logged_by'].replace('_', ' ')}"
+            )
+
+        evidence = api.get("qa.manager", f"/v1/cycles/{cycle_id}/meetings")
+        self.say("\n\033[1mMeetings evidence\033[0m  (HoS QA week 1 and weeks 4-5 per service area; ADQA week 6)")
+        rows: dict[str, dict[str, str]] = {}
+        for slot in evidence["head_of_service_meetings"]:
+            held = slot["held"][0] if slot["held"] else None
+            mark = slot["status"].upper() if slot["status"] != "held" else "held"
+            if held and not held["in_expected_week"]:
+                mark = f"held in week {held['cycle_week']} (late)"
+            elif held:
+                pdl = held["practice_development_leader"]
+                mark += ", PDL invited" if pdl["invited"] else ", PDL post vacant" if pdl["post_vacant"] else ""
+            rows.setdefault(slot["service_area"], {})[slot["slot"]] = mark
+        self.say(f"  {'service area':38} {'week 1':24} {'weeks 4-5':24}")
+        for area, marks in rows.items():
+            self.say(f"  {AREA_NAMES[area]:38} {marks.get('week_1', '-'):24} {marks.get('weeks_4_5', '-'):24}")
+        adqa = evidence["adqa_meeting"]
+        if adqa["held"]:
+            meeting = adqa["held"][0]
+            self.say(
+                f"  ADQA held {meeting['held_on']} (chair {meeting['chair']['name']}): "
+                f"{len(meeting['reports_presented'])} HoS reports, {len(meeting['actions_set'])} action(s), "
+                f"thematic audits requested: {', '.join(t['topic'] for t in meeting['thematic_audits_requested'])}"
+            )
+        missing = [(m["service_area"], m["slot"]) for m in evidence["missing"]]
+        for m in evidence["missing"]:
+            self.say(f"  MISSING: {m['meeting']}, {AREA_NAMES.get(m['service_area'] or '', 'department-wide')}")
 
         outstanding = api.get("qa.manager", "/v1/actions/outstanding")
         self.say(f"\n\033[1mOutstanding actions\033[0m  {outstanding['open']} open, {outstanding['overdue']} overdue")
         for action in outstanding["actions"]:
             mark = "OVERDUE" if action["overdue"] else "open   "
-            owner = BY_HANDLE[action["owner_id"]].name if action["owner_id"] in BY_HANDLE else action["owner_id"]
             self.say(
-                f"  {mark} due {action['due_on']}  {owner:16} {action['description'][:60]}  [{action['source_kind']}]"
+                f"  {mark} due {action['due_on']}  {action['owner_name']:16} {action['description'][:60]}"
+                f"  [{action['source_kind']}]"
             )
 
-        audit_id = self.played.audits[4]  # the inadequate audit of a child in care
+        audit_id = self.played.audits[1]  # moderated to inadequate
         trail = api.get("qa.manager", f"/v1/audits/{audit_id}/trail")
+        grades = trail["grades"][audit_id]
         self.say(
-            f"\n\033[1mThe trail of audit {CASES[4][1]} / MOS-400104\033[0m  ({trail['count']} events, hash-chained)"
+            f"\n\033[1mThe trail of audit MOS-400101\033[0m  ({trail['count']} events, hash-chained; auditor's grade "
+            f"{grades['auditor_grade']}, moderated {grades['moderated_grade']}, effective {grades['effective_grade']})"
         )
         for event in trail["events"]:
             data = event.get("data") or {}
@@ -446,15 +588,22 @@ class Demo:
                 f"{event['integrityhash'][:10]}…"
             )
 
-        sent = api.get("qa.manager", "/v1/notifications", limit=500, status="sent")["items"]
-        rules = Counter(n["rule"] for n in sent)
+        hos = api.markdown("hos.soc", "/v1/reports/head-of-service", cycle=cycle_id, service_area=SOC)
+        self.excerpt("The Head of Service report (Supporting Our Children), as Markdown to paste", hos, 70)
+        qa_report = api.markdown("qa.manager", "/v1/reports/cycle", cycle=cycle_id)
+        self.excerpt("The QA Manager's cycle report for the ADQA meeting", qa_report, 60)
+
+        sent_notes = api.get("qa.manager", "/v1/notifications", limit=500, status="sent")["items"]
+        rules = Counter(n["rule"] for n in sent_notes)
         outbox = Path(self.app.state.data_dir, "outbox") if hasattr(self.app.state, "data_dir") else None
-        emails = len(list(outbox.glob("*.eml"))) if outbox and outbox.exists() else sum(1 for _ in sent)
-        self.say(f"\n\033[1mNotifications sent\033[0m  {len(sent)} (each recorded back in the ledger as a receipt)")
+        emails = len(list(outbox.glob("*.eml"))) if outbox and outbox.exists() else sum(1 for _ in sent_notes)
+        self.say(
+            f"\n\033[1mNotifications sent\033[0m  {len(sent_notes)} (each recorded back in the ledger as a receipt)"
+        )
         for rule, count in rules.most_common():
             self.say(f"  {count:>4}  {rule}")
-        examples = {n["rule"]: n for n in reversed(sent)}  # the first sent under each rule
-        for rule in ("audit.inadequate.escalate", "audit.overdue", "action.overdue"):
+        examples = {n["rule"]: n for n in reversed(sent_notes)}  # the first sent under each rule
+        for rule in ("audit.inadequate.send_to_ad_and_hos", "audit.overdue", "action.overdue"):
             if rule in examples:
                 self.say(f"  e.g. to {examples[rule]['recipient_id']:11} {examples[rule]['subject_line']}")
 
@@ -473,35 +622,61 @@ class Demo:
             f"Ed25519 signature valid={check['valid_signature']}, still matches the ledger={check['matches_ledger']}"
         )
         head = api.get("qa.manager", "/v1/events", after=0, limit=1)["head"]
-        staff = sum(1 for _ in DEPARTMENT)
         self.say("=" * 100)
         return Figures(
-            staff=staff,
+            staff=len(DEPARTMENT),
             submitted=coverage["submitted"],
             moderated=coverage["moderated"],
             percent_moderated=coverage["percent_moderated"],
             meets_floor=coverage["meets_floor"],
             inadequate=len(coverage["inadequate_audits"]),
+            sent_to_ad_and_hos=sent,
+            overdue_audits=overdue_audits,
+            overdue_rcds=overdue_rcds,
+            missing_meetings=missing,
             open_actions=outstanding["open"],
             overdue_actions=outstanding["overdue"],
             trail_events=trail["count"],
-            notifications_sent=len(sent),
+            notifications_sent=len(sent_notes),
             emails=emails,
             chain_ok=ok,
             events=head,
+            hos_report=hos,
+            cycle_report=qa_report,
         )
+
+    def excerpt(self, title: str, markdown: str, lines: int) -> None:
+        """The first lines of a report draft: its learning comes first, its figures last."""
+        shown = markdown.splitlines()
+        self.say(f"\n\033[1m{title}\033[0m")
+        for line in shown[:lines]:
+            self.say(f"  | {line}")
+        if len(shown) > lines:
+            self.say(f"  | … {len(shown) - lines} more lines (the figures, trends and domains)")
 
 
 DATE_FIELDS = ("submitted_on", "held_on", "moderated_on", "agreed_on", "completed_on")
-MODERATION_FEEDBACK = {
-    "inadequate": "Agree: risk is not understood and the child has not been seen alone. Escalated to the HoS.",
-    "good": "Raised to good: the plan is reviewed and the child's progress is evidenced.",
-    "outstanding": "Agree: exceptional direct work, and the difference it makes is recorded.",
+HEADLINES = {
+    (SOC, "audit_findings"): "Children's voices shape their plans; chronologies stop when children move home.",
+    (EH, "audit_findings"): "Family plans are written with families; step-down decisions are not recorded.",
+    (MASH, "audit_findings"): "Strategy discussions are timely; threshold decisions lack the manager's reasons.",
+    (SSF, "audit_findings"): "Family network meetings work; plans for children in need drift after 3 months.",
+    (ADOL, "audit_findings"): "Relationships with young people are strong; missing episodes are not analysed.",
 }
 ACTION_BY_GRADE = {
     "inadequate": "See the child alone within 5 working days and review the safety plan",
     "requires_improvement": "Update the chronology and record management oversight monthly",
 }
+
+
+def domain_findings(overall: str, words: dict[str, str]) -> list[dict[str, str]]:
+    usual, unusual = DOMAIN_GRADES[overall]
+    found = []
+    for domain in load_tool("ten_domain").domains:
+        grade = unusual.get(domain.id, usual)
+        text = words.get(domain.id, f"{domain.title}: {FINDING_BY_GRADE[grade]}")
+        found.append({"domain": domain.id, "grade": grade, "finding": text})
+    return found
 
 
 @contextlib.contextmanager

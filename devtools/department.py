@@ -48,6 +48,7 @@ DEPARTMENT: tuple[Person, ...] = (
     _p("ad.hughes", "Owen Hughes", "assistant_director", "Directorate", SQR),
     _p("hos.sqr", "Ruth Bell", "head_of_service", "Safeguarding & Quality", SQR, manager="ad.hughes"),
     _p("ext.marsh", "Dr Helen Marsh", "external_auditor", "Independent", SQR, "external"),
+    _p("pdl.sqr", "Maya Osei", "practice_development_leader", "Practice Development", SQR),
     # Early Help and Support
     _p("hos.eh", "Martin Cole", "head_of_service", "Early Help Management", EH, manager="ad.hughes"),
     _p("sm.eh", "Aisha Rahman", "service_manager", "Early Help Management", EH, manager="hos.eh"),
@@ -146,6 +147,13 @@ class Client:
             raise ApiError("GET", path, answer.status_code, answer.text)
         return answer.json()
 
+    def markdown(self, who: str, path: str, **params: Any) -> str:
+        """A report draft as Markdown (`format=markdown`)."""
+        answer = self.http.get(path, params={**params, "format": "markdown"}, headers=self.headers(who))
+        if answer.status_code >= 400:
+            raise ApiError("GET", path, answer.status_code, answer.text)
+        return answer.text
+
     def close(self) -> None:
         self.http.close()
 
@@ -203,14 +211,24 @@ class Ledger:
         }
         return self.client.post(by, "/v1/audits", body, key=f"allocate-{child_ref}")
 
-    def submit(self, audit_id: str, auditor: str, grade: str, today: date, tool: str = "ten_domain") -> None:
+    def submit(
+        self,
+        audit_id: str,
+        auditor: str,
+        grade: str,
+        today: date,
+        tool: str = "ten_domain",
+        strengths: str = "The child's wishes and feelings are recorded in their own words.",
+        challenges: str = "The chronology has not been updated since the last review.",
+        domain_findings: list[dict[str, str]] | None = None,
+    ) -> None:
         body = {
             "practice_period_from": (today - timedelta(days=150)).isoformat(),
             "practice_period_to": (today - timedelta(days=1)).isoformat(),
             "summary": SUMMARY_BY_GRADE[grade],
-            "strengths": "The child's wishes and feelings are recorded in their own words.",
-            "areas_for_development": "The chronology has not been updated since the last review.",
-            "domain_findings": findings(grade, tool),
+            "strengths": strengths,
+            "challenges": challenges,
+            "domain_findings": domain_findings or findings(grade, tool),
             "overall_grade": grade,
         }
         self.client.post(auditor, f"/v1/audits/{audit_id}/submission", body)

@@ -29,6 +29,7 @@ class AuditToolDefinition:
     title: str
     used_by: str
     sample_domains: bool
+    note: str  # what the guidance says of the tool, and what is this system's sample
     domains: tuple[Domain, ...]
 
     @property
@@ -55,6 +56,7 @@ def load_tool(tool: AuditTool | str, version: int | None = None) -> AuditToolDef
         title=doc["title"],
         used_by=doc["used_by"],
         sample_domains=doc["sample_domains"],
+        note=doc["note"],
         domains=tuple(Domain(d["id"], d["title"]) for d in doc["domains"]),
     )
 

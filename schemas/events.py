@@ -30,9 +30,11 @@ from schemas.bounds import (
     single_line,
 )
 from schemas.vocabulary import (
+    AbsenceReason,
     ActionSourceKind,
     AuditorGroup,
     AuditTool,
+    EvidenceSource,
     Grade,
     MeetingFocus,
     MeetingKind,
@@ -123,11 +125,14 @@ class AuditCycleClosed(EventPayload):
 
 
 class AuditAllocated(EventPayload):
-    """A case audit was allocated to an auditor. `flagged_own_service_area` is true when the auditor
-    audits inside their own service area without an exempt auditor group.
+    """A case audit was allocated to an auditor. The guidance's flags, never refusals:
+    `flagged_own_service_area` when the auditor audits inside their own service area without an
+    exempt auditor group; `flagged_tool` when their group has its own tool (`expected_tool`: a
+    fostering manager completes fostering audits) and the audit uses another. v3 added the tool flag.
     """
 
     aggregate_type = "Audit"
+    schema_version = 3
     auditor_id: StaffId
     auditor_service_area: ServiceArea
     child_ref: ChildRef
@@ -141,18 +146,26 @@ class AuditAllocated(EventPayload):
     within_own_service_area: bool
     exempt_group: AuditorGroup | None
     flagged_own_service_area: bool
+    expected_tool: AuditTool | None
+    flagged_tool: bool
 
 
 class AuditReallocated(EventPayload):
-    """An unsubmitted audit moved to another auditor, with a reason."""
+    """An unsubmitted audit moved to another auditor, with a reason, and the guidance's flags for the
+    new auditor (as on `AuditAllocated`). `flagged_tool` is null on events recorded before v3, when
+    a reallocation's tool was not checked.
+    """
 
     aggregate_type = "Audit"
+    schema_version = 3
     from_auditor_id: StaffId
     auditor_id: StaffId
     auditor_service_area: ServiceArea
     within_own_service_area: bool
     exempt_group: AuditorGroup | None
     flagged_own_service_area: bool
+    expected_tool: AuditTool | None
+    flagged_tool: bool | None
     reason: Label
 
 
@@ -163,9 +176,13 @@ class DomainFinding(Part):
 
 
 class AuditSubmitted(EventPayload):
-    """The allocated auditor submitted the completed audit with findings per domain."""
+    """The allocated auditor submitted the completed audit with findings per domain: its strengths
+    and challenges (the guidance's words; `areas_for_development` before v3) and the date its
+    reflective case discussion is due (two weeks on; audits outside a cycle are not followed by one).
+    """
 
     aggregate_type = "Audit"
+    schema_version = 3
     auditor_id: StaffId
     submitted_on: CalendarDate
     practice_period_from: CalendarDate
@@ -173,10 +190,11 @@ class AuditSubmitted(EventPayload):
     extended_period_reason: Label | None
     summary: FreeText
     strengths: FreeText
-    areas_for_development: FreeText
+    challenges: FreeText
     domain_findings: Annotated[list[DomainFinding], bounded_list()]
     practitioners_audited: Annotated[list[StaffId], bounded_list()] = []
     on_time: bool
+    rcd_due_on: CalendarDate
 
 
 class AuditGraded(EventPayload):
@@ -192,45 +210,76 @@ class AuditGraded(EventPayload):
 
 
 class AuditAmended(EventPayload):
-    """A correction to a submitted audit's findings; the original stays in the ledger."""
+    """A correction to a submitted audit's findings; the original stays in the ledger.
+    (`challenges` was `areas_for_development` before v3.)
+    """
 
     aggregate_type = "Audit"
+    schema_version = 3
     reason: Label
     summary: FreeText | None = None
     strengths: FreeText | None = None
-    areas_for_development: FreeText | None = None
+    challenges: FreeText | None = None
     domain_findings: Annotated[list[DomainFinding], bounded_list()] | None = None
     overall_grade: Grade | None = None
 
 
+# Someone who took part in the reflective case discussion (v2, and the command's `participants`).
+# No docstring: it would change the published v2 schema file.
 class DiscussionParticipant(Part):
     participant_id: StaffId
     capacity: ParticipantCapacity
 
 
+class DiscussionAttendance(Part):
+    """Someone the reflective case discussion needed or invited, and whether they attended; an
+    absent allocated practitioner or their manager has a reason (and a note when it is `other`)."""
+
+    participant_id: StaffId
+    capacity: ParticipantCapacity
+    attended: bool
+    absence_reason: AbsenceReason | None = None
+    absence_note: Label | None = None
+
+
 class ReflectiveDiscussionHeld(EventPayload):
-    """The Team Manager (the Service Manager when the audit is inadequate) logged that the reflective
-    case discussion was held, with who took part.
+    """The reflective case discussion was held by the auditor (`held_by`) and logged by the Team
+    Manager of the child's team, or by the Service Manager when the effective grade is inadequate.
+    `participants` lists everyone it needed or invited, with whether they attended: the allocated
+    practitioner and their manager attend or have a recorded reason; others whose practice was
+    audited were invited. On an inadequate grade the Service Manager is invited
+    (`service_manager_invited`) and their attendance recorded. v3 added attendance; before it,
+    everyone listed attended and `held_by` is the auditor among them, if listed.
     """
 
     aggregate_type = "Audit"
+    schema_version = 3
     held_on: CalendarDate
+    held_by: StaffId | None
     logged_by_capacity: ParticipantCapacity
-    participants: Annotated[list[DiscussionParticipant], bounded_list()]
-    service_manager_present: bool
+    participants: Annotated[list[DiscussionAttendance], bounded_list()]
+    service_manager_invited: bool
+    service_manager_attended: bool
     notes: FreeText
 
 
 class AuditModerated(EventPayload):
-    """The QA Manager or PSW moderated the audit; agreement compares with the auditor's grade."""
+    """The QA Manager or PSW moderated the audit; agreement compares with the auditor's grade, and
+    the moderated grade becomes the audit's effective grade. `cycle_week` is the week of the audit's
+    cycle it fell in and `flagged_outside_moderation_week` marks one outside week 3 (a flag, not a
+    refusal); both are null for an audit outside a cycle and on events recorded before v3.
+    """
 
     aggregate_type = "Audit"
+    schema_version = 3
     moderator_ids: Annotated[list[StaffId], bounded_list()]
     moderated_on: CalendarDate
     auditor_grade: Grade
     moderated_grade: Grade
     agrees_with_auditor: bool
     feedback: FreeText
+    cycle_week: Int32 | None
+    flagged_outside_moderation_week: bool | None
 
 
 class AuditWithdrawn(EventPayload):
@@ -307,10 +356,13 @@ class PresentedReport(Part):
 
 class QAMeetingHeld(EventPayload):
     """A Head of Service QA meeting or the Assistant Director's QA meeting (ADQA) was held.
-    `cycle_week` is the cycle week it fell in; `in_expected_week` compares with the guidance.
+    `cycle_week` is the cycle week it fell in; `in_expected_week` compares with the guidance. The
+    Practice Development Leader is always invited to a Head of Service QA meeting, unless the post
+    is vacant (`pdl_post_vacant`, added in v3).
     """
 
     aggregate_type = "Meeting"
+    schema_version = 3
     kind: MeetingKind
     cycle_id: UUID
     service_area: ServiceArea | None
@@ -321,6 +373,7 @@ class QAMeetingHeld(EventPayload):
     chair_id: StaffId
     attendee_ids: Annotated[list[StaffId], bounded_list()]
     invitee_ids: Annotated[list[StaffId], bounded_list()]
+    pdl_post_vacant: bool
     measures_reviewed: Annotated[list[Label], bounded_list()]
     reports: Annotated[list[PresentedReport], bounded_list()]
     headline_learning: FreeText | None
@@ -360,6 +413,38 @@ class ThematicAuditRequested(EventPayload):
     meeting_id: UUID | None
     month: Month | None
     minimum_audits: Annotated[int, int32(1, 1000)]
+
+
+# --- Wider evidence and Early Help learning -----------------------------------------------------
+
+
+class WiderEvidenceRecorded(EventPayload):
+    """A piece of the wider evidence the guidance uses beside audits (section 2): a complaint, a
+    compliment, a Service Quality Review, feedback from children, young people and families, or an
+    inspection finding, recorded for a service area by a manager or the QA Manager.
+    """
+
+    aggregate_type = "WiderEvidence"
+    schema_version = 1
+    source: EvidenceSource
+    received_on: CalendarDate
+    service_area: ServiceArea
+    team: Label | None
+    child_ref: ChildRef | None
+    summary: FreeText
+
+
+class EarlyHelpLearningSummarised(EventPayload):
+    """An Early Help Service Manager's monthly summary of the learning from the Early Help audits
+    they read (guidance section 5), with the audits it draws on.
+    """
+
+    aggregate_type = "EarlyHelpLearning"
+    schema_version = 1
+    service_manager_id: StaffId
+    month: Month
+    audit_ids: Annotated[list[UUID], bounded_list()]
+    learning: FreeText
 
 
 # --- Notification ------------------------------------------------------------------------------
@@ -404,6 +489,8 @@ LATEST_PAYLOADS: dict[str, type[EventPayload]] = {
         SpecialistAuditScheduled,
         ThematicAuditRequested,
         NotificationDelivered,
+        WiderEvidenceRecorded,
+        EarlyHelpLearningSummarised,
     )
 }
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from schemas.envelope import ENVELOPE_VERSION, EventEnvelope
 from schemas.envelope_v1 import EventEnvelopeV1
 from schemas.envelope_v1 import dataschema_uri as schema_id
+from schemas.events_v1 import V1_PAYLOADS
 from schemas.registry import PAYLOADS
 
 SCHEMAS_DIR = Path(__file__).parent
@@ -34,7 +35,7 @@ def rendered() -> dict[str, str]:
         schema = model.model_json_schema()
         schema["$id"] = schema_id(name, version)
         schema["x-aggregate-type"] = model.aggregate_type
-        if version >= 2:  # v1 files stay byte for byte as published
+        if version >= 2 or name not in V1_PAYLOADS:  # the files published with v1 stay byte for byte
             schema["$schema"] = DIALECT
         files[f"events/{name}.v{version}.json"] = _dump(schema)
     return files

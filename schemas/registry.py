@@ -11,6 +11,9 @@ Upcasters, one per (name, from_version), each turning a `data` dict of that vers
   integer past 32 bits): it is read as the nearest value within them — a forbidden character
   becomes U+FFFD, a number is clamped, a string or list is cut — so that no old event can stop a
   consumer. The published envelope still carries the original.
+- v2 → v3 (the contracts in `schemas/events_v2.py`): the guidance's words and the fields of
+  SPEC 7's decisions; each step is in `schemas/reshape_v3.py`, which says what it assumes.
+- New contracts (WiderEvidenceRecorded, EarlyHelpLearningSummarised) start at v1 with bounds.
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from schemas import reshape_v3
 from schemas.events import LATEST_PAYLOADS, EventPayload
 from schemas.events_v1 import V1_PAYLOADS
+from schemas.events_v2 import V2_PAYLOADS
 
 Data = dict[str, Any]
 Upcaster = Callable[[Data], Data]
 
 PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     **{(name, 1): model for name, model in V1_PAYLOADS.items()},  # type: ignore[misc]
+    **{(name, 2): model for name, model in V2_PAYLOADS.items()},
     **{(name, model.schema_version): model for name, model in LATEST_PAYLOADS.items()},
 }
 LATEST_VERSION: dict[str, int] = {name: model.schema_version for name, model in LATEST_PAYLOADS.items()}
@@ -99,4 +105,18 @@ def _repair(data: Data, error: Any) -> bool:
     return True
 
 
-UPCASTERS: dict[tuple[str, int], Upcaster] = {(name, 1): within_bounds(PAYLOADS[(name, 2)]) for name in V1_PAYLOADS}
+def reshaped(step: Callable[[Data], None]) -> Upcaster:
+    """An upcaster from a reshaping step (`schemas/reshape_v3.py`), leaving the caller's data as it is."""
+
+    def upcast(data: Data) -> Data:
+        data = copy.deepcopy(data)
+        step(data)
+        return data
+
+    return upcast
+
+
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    **{(name, 1): within_bounds(PAYLOADS[(name, 2)]) for name in V1_PAYLOADS},
+    **{(name, 2): reshaped(step) for name, step in reshape_v3.V2_TO_V3.items()},
+}

@@ -76,6 +76,11 @@ class AuditTool(StrEnum):
     SPECIALIST = "specialist"
 
 
+# Auditor groups with a tool of their own (guidance section 5): "Fostering managers are part of the
+# audit cycle, but complete fostering audits". Another tool is flagged, not refused.
+GROUP_TOOLS: dict[AuditorGroup, AuditTool] = {AuditorGroup.FOSTERING_MANAGER: AuditTool.FOSTERING}
+
+
 class ParticipantCapacity(StrEnum):
     """In what capacity someone took part in a reflective case discussion."""
 
@@ -86,6 +91,25 @@ class ParticipantCapacity(StrEnum):
     OTHER_MANAGER = "other_manager"
     TEAM_MANAGER = "team_manager"
     SERVICE_MANAGER = "service_manager"
+
+
+class AbsenceReason(StrEnum):
+    """Why the allocated practitioner or their manager did not take part in the reflective case
+    discussion (SPEC 7: they take part, or a reason is recorded)."""
+
+    LEFT_THE_SERVICE = "left_the_service"
+    LONG_TERM_ABSENCE = "long_term_absence"
+    OTHER = "other"  # with a note saying what
+
+
+class EvidenceSource(StrEnum):
+    """The wider evidence the guidance names beside audits (section 2)."""
+
+    COMPLAINT = "complaint"
+    COMPLIMENT = "compliment"
+    SERVICE_QUALITY_REVIEW = "service_quality_review"
+    FAMILY_FEEDBACK = "family_feedback"  # from children, young people and families
+    INSPECTION_FINDING = "inspection_finding"
 
 
 class ActionSourceKind(StrEnum):

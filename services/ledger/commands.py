@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.bounds import (
     CalendarDate,
@@ -26,13 +26,16 @@ from schemas.bounds import (
 )
 from schemas.events import DiscussionParticipant, DomainFinding, PresentedReport
 from schemas.vocabulary import (
+    AbsenceReason,
     ActionSourceKind,
     AuditorGroup,
     AuditTool,
+    EvidenceSource,
     Grade,
     MeetingFocus,
     MeetingKind,
     NotificationChannel,
+    ParticipantCapacity,
     Role,
     ServiceArea,
 )
@@ -158,7 +161,7 @@ class SubmitAudit(Command):
                 "practice_period_to": "2026-11-20",
                 "summary": "Practice is child-centred; the plan is reviewed on time.",
                 "strengths": "The child's voice is clear throughout the record.",
-                "areas_for_development": "The chronology has not been updated since the strategy meeting.",
+                "challenges": "The chronology has not been updated since the strategy meeting.",
                 "domain_findings": [{"domain": "voice_of_child", "grade": "good", "finding": "Direct work recorded"}],
                 "overall_grade": "good",
                 "practitioners_audited": ["alex.sw"],
@@ -173,7 +176,10 @@ class SubmitAudit(Command):
     )
     summary: Text
     strengths: Text
-    areas_for_development: Text
+    challenges: Text = Field(
+        validation_alias=AliasChoices("challenges", "areas_for_development"),
+        description="The guidance's word; `areas_for_development`, its name until 2026-12, is still accepted.",
+    )
     domain_findings: list[DomainFinding] = Field(
         max_length=200, description="One finding and grade for every domain of the tool."
     )
@@ -185,9 +191,22 @@ class AmendAudit(Command):
     reason: ShortText
     summary: Text | None = None
     strengths: Text | None = None
-    areas_for_development: Text | None = None
+    challenges: Text | None = Field(
+        default=None,
+        validation_alias=AliasChoices("challenges", "areas_for_development"),
+        description="The guidance's word; `areas_for_development`, its name until 2026-12, is still accepted.",
+    )
     domain_findings: Annotated[list[DomainFinding], Few] | None = None
     overall_grade: Grade | None = None
+
+
+class DiscussionAbsence(Command):
+    participant_id: StaffId
+    capacity: ParticipantCapacity
+    reason: AbsenceReason | None = Field(
+        default=None, description="Required for the allocated practitioner and their manager."
+    )
+    note: ShortText | None = Field(default=None, description="Required when the reason is `other`.")
 
 
 class RecordReflectiveDiscussion(Command):
@@ -196,9 +215,11 @@ class RecordReflectiveDiscussion(Command):
             "example": {
                 "held_on": "2026-11-25",
                 "participants": [
-                    {"participant_id": "alex.sw", "capacity": "allocated_practitioner"},
-                    {"participant_id": "tess.tm", "capacity": "practitioner_manager"},
                     {"participant_id": "sam.auditor", "capacity": "auditor"},
+                    {"participant_id": "tess.tm", "capacity": "practitioner_manager"},
+                ],
+                "absences": [
+                    {"participant_id": "alex.sw", "capacity": "allocated_practitioner", "reason": "left_the_service"}
                 ],
                 "notes": "Agreed to update the chronology and share the plan with the family.",
             }
@@ -206,7 +227,15 @@ class RecordReflectiveDiscussion(Command):
     )
 
     held_on: Day
-    participants: list[DiscussionParticipant] = Field(min_length=2, max_length=200)
+    participants: list[DiscussionParticipant] = Field(
+        min_length=1, max_length=200, description="Who took part: the auditor, who holds it, always."
+    )
+    absences: list[DiscussionAbsence] = Field(
+        default=[],
+        max_length=200,
+        description="Who the discussion needed or invited but did not take part, and why. Others whose practice "
+        "was audited and are not listed as taking part are recorded as invited, not attending.",
+    )
     notes: Text
 
 
@@ -294,6 +323,9 @@ class RecordMeeting(Command):
     held_on: Day
     attendee_ids: list[StaffId] = Field(min_length=1, max_length=200)
     invitee_ids: Annotated[list[StaffId], Few] = []
+    pdl_post_vacant: bool = Field(
+        default=False, description="The area's Practice Development Leader post is vacant, so none was invited."
+    )
     measures_reviewed: Annotated[list[ShortText], Few] = []
     reports: Annotated[list[PresentedReport], Few] = []
     headline_learning: Text | None = None
@@ -315,6 +347,33 @@ class RequestThematicAudit(Command):
     )
     month: Month | None = None
     minimum_audits: int = Field(default=9, ge=1, le=1000)
+
+
+class RecordWiderEvidence(Command):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "source": "family_feedback",
+                "received_on": "2026-11-20",
+                "service_area": "supporting_our_children",
+                "team": "Children in Care 1",
+                "summary": "A carer wrote that the new social worker visits when she says she will.",
+            }
+        }
+    )
+
+    source: EvidenceSource
+    received_on: Day
+    service_area: ServiceArea
+    team: Team | None = None
+    child_ref: ChildRef | None = Field(default=None, description="The case reference, when it is about one child.")
+    summary: Text = Field(description="What it says, as the Head of Service report will quote it.")
+
+
+class SummariseEarlyHelpLearning(Command):
+    month: Month = Field(examples=["2026-11"])
+    audit_ids: list[UUID] = Field(default=[], max_length=200, description="The Early Help audits read.")
+    learning: Text
 
 
 class RecordNotificationDelivered(Command):

@@ -25,6 +25,7 @@ from services.notifier.domain import (
     MODERATION_BELOW_FLOOR,
     RCD_EXPECTED_WITHIN_DAYS,
     RCD_MISSING,
+    RCD_OVERDUE,
     ActionItem,
     AuditCase,
     Coverage,
@@ -50,6 +51,8 @@ class DeadlineSource(Directory, Protocol):
     def audits_unsubmitted_after_due(self, today: date) -> list[AuditCase]: ...
 
     def audits_without_rcd_submitted_by(self, day: date) -> list[AuditCase]: ...
+
+    def audits_without_rcd_due_before(self, today: date) -> list[AuditCase]: ...
 
     def open_actions_due_by(self, day: date) -> list[ActionItem]: ...
 
@@ -124,6 +127,20 @@ def prompt_missing_rcds(source: DeadlineSource, today: date) -> Iterable[Evaluat
         yield deadline, decide
 
 
+def chase_overdue_rcds(source: DeadlineSource, today: date) -> Iterable[Evaluation]:
+    """The day after the discussion was due (two weeks after submission), still not logged: the
+    auditor, who holds it, and whoever logs it (the Team Manager, or the Service Manager if inadequate)."""
+    for audit in source.audits_without_rcd_due_before(today):
+        assert audit.submitted_event_id is not None
+        deadline = Deadline(RCD_OVERDUE, str(audit.audit_id), audit.submitted_event_id, "AuditSubmitted")
+
+        def decide(audit: AuditCase = audit, deadline: Deadline = deadline) -> list[Notification]:
+            people = unique_active([source.staff(audit.auditor_id), *rcd_loggers(source, audit)])
+            return _tell(deadline, people, lambda p: messages.rcd_overdue(p, audit))
+
+        yield deadline, decide
+
+
 def rcd_loggers(source: Directory, audit: AuditCase) -> list[StaffMember]:
     service_managers = source.holders(Role.SERVICE_MANAGER, service_area=audit.case_service_area)
     if audit.inadequate:
@@ -186,6 +203,7 @@ def warn_moderation_coverage_below_floor(source: DeadlineSource, today: date) ->
 DEADLINE_RULES: tuple[Callable[[DeadlineSource, date], Iterable[Evaluation]], ...] = (
     chase_overdue_audits,
     prompt_missing_rcds,
+    chase_overdue_rcds,
     remind_actions_due_soon,
     chase_overdue_actions,
     warn_moderation_coverage_below_floor,

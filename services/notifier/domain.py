@@ -88,6 +88,7 @@ class AuditCase:
     moderated_grade: str | None = None
     specialist_audit_id: UUID | None = None
     allocated_by: str | None = None  # who allocated it (the actor of AuditAllocated)
+    rcd_due_on: date | None = None  # two weeks after submission (AuditSubmitted v3)
 
     @property
     def effective_grade(self) -> str | None:

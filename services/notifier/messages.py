@@ -126,6 +126,19 @@ def rcd_missing(person: StaffMember, audit: AuditCase) -> tuple[str, str]:
     return subject, body
 
 
+def rcd_overdue(person: StaffMember, audit: AuditCase) -> tuple[str, str]:
+    assert audit.rcd_due_on is not None
+    subject = f"Reflective case discussion overdue: case {audit.child_ref} was due {long_date(audit.rcd_due_on)}"
+    logger = "the Service Manager (the audit is inadequate)" if audit.inadequate else "the Team Manager"
+    body = (
+        f"{greeting(person)}The reflective case discussion for the audit of {case_line(audit)} was due by "
+        f"{long_date(audit.rcd_due_on)}, two weeks after the audit was submitted, and has not been logged.\n"
+        f"The auditor holds it with the allocated practitioner and their manager; it is logged by {logger}.\n"
+        f"Audit reference: {audit.audit_id}{SIGN_OFF}"
+    )
+    return subject, body
+
+
 def moderation_below_floor(person: StaffMember, cycle: Cycle, coverage: Coverage) -> tuple[str, str]:
     needed = coverage.still_needed(cycle.floor_percent)
     subject = f"Moderation week: {cycle.name} coverage is {coverage.percent:.0f}%, below {cycle.floor_percent}%"

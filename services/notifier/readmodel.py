@@ -99,7 +99,7 @@ def audit_reallocated(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditRea
 
 
 def audit_submitted(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditSubmitted) -> None:
-    tx.update_audit(env.aggregateid, submitted_on=p.submitted_on, submitted_event_id=env.id)
+    tx.update_audit(env.aggregateid, submitted_on=p.submitted_on, submitted_event_id=env.id, rcd_due_on=p.rcd_due_on)
 
 
 def audit_graded(tx: NotifierTransaction, env: EventEnvelope, p: e.AuditGraded) -> None:

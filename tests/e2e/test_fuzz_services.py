@@ -48,6 +48,7 @@ READ_SIDE = (
     "/v1/quotas",
     "/v1/programme/progress",
     "/v1/reports/",
+    "/v1/registers/",
     "/v1/projections/",
     "/v1/notifications",
     "/v1/notifier/",

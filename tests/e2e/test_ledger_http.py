@@ -175,15 +175,16 @@ class TestErrors:
         audit = world.allocate(world.cycle())
         world.submit(audit, grade="inadequate")
         base = appended()
+        without_the_auditor = [p for p in world.participants() if p["capacity"] != "auditor"]
         r = client.post(
             f"/v1/audits/{audit}/reflective-discussion",
-            json={"held_on": world.today.isoformat(), "participants": world.participants(), "notes": "n"},
+            json={"held_on": world.today.isoformat(), "participants": without_the_auditor, "notes": "n"},
             headers=auth("sm.soc", "service_manager"),
         )
         assert r.status_code == 422, r.text
         assert (
             r.json()["detail"]
-            == "participants: overall grade is inadequate: a service_manager must be among the participants"
+            == "participants: the auditor (aud.mash) holds the reflective discussion and must take part"
         )
         assert r.json()["field"] == "participants" and appended() == base
 
@@ -319,6 +320,7 @@ def test_openapi_documents_every_ledger_path(client: TestClient) -> None:
 def test_tools_list_the_domains_to_grade(client: TestClient) -> None:
     tools = {t["tool"]: t for t in client.get("/v1/tools").json()}
     assert len(tools["ten_domain"]["domains"]) == 10 and tools["ten_domain"]["sample_domains"] is True
+    assert tools["specialist"]["note"].startswith("SAMPLE: the guidance names no specialist audit tool")
     assert {d["domain"] for d in domain_findings()} == {d["id"] for d in tools["ten_domain"]["domains"]}
 
 

@@ -82,11 +82,11 @@ def played(world: World, clock: Clock, follower: Follower) -> dict[str, Any]:
     world.allocate(cycle, child_ref="MOS-800003", auditor="aud.soc")  # in the auditor's own area: flagged
     clock.today = week1 + timedelta(days=8)
     world.submit(good, grade="good", strengths="Lily's wishes are recorded in her own words.",
-                 areas_for_development="The plan has no dates.")  # fmt: skip
+                 challenges="The plan has no dates.")  # fmt: skip
     findings = domain_findings("requires_improvement")
     findings[3] = {**findings[3], "finding": "The chronology stops in March; two moves are missing."}
     world.submit(weak, grade="requires_improvement", domain_findings=findings, strengths="Visits are on time.",
-                 areas_for_development="Risk from the mother's partner is not analysed.")  # fmt: skip
+                 challenges="Risk from the mother's partner is not analysed.")  # fmt: skip
     world.discuss(good)
     eh = world.allocate(None, auditor="eh.leader", child_ref="MOS-800009", case_team="Early Help North",
                         case_area=EH, tool="early_help", due_on=clock.today + timedelta(days=7))  # fmt: skip
@@ -262,3 +262,92 @@ class TestReports:
         assert {g["tool"] for g in report["outside_the_cycle"]} == {"early_help"}
         assert date.fromisoformat(report["from"]) > date.fromisoformat(report["to"]) - timedelta(days=185)
         assert not UUID_TEXT.search(report["markdown"])
+
+
+class TestTheGuidancesOwnRecords:
+    """Contract v3's facts as the read side shows them: attendance at the reflective case discussion, a
+    vacant Practice Development Leader post, wider evidence, Early Help learning, the guidance's flags."""
+
+    def test_attendance_vacancy_evidence_early_help_learning_and_flags(
+        self, world: World, api: TestClient, follower: Follower, auth: Auth, clock: Clock
+    ) -> None:
+        week1 = clock.today - timedelta(days=clock.today.weekday())
+        cycle = world.cycle(week1)
+        audit = world.allocate(cycle, child_ref="MOS-810001")
+        world.submit(audit, grade="requires_improvement", practitioners_audited=["sw.cic1", "aud.soc"])
+        world.ledger.record_reflective_discussion(
+            actor("tm.cic1"),
+            audit,
+            c.RecordReflectiveDiscussion(
+                held_on=world.today,
+                participants=[
+                    {"participant_id": "aud.mash", "capacity": "auditor"},
+                    {"participant_id": "tm.cic1", "capacity": "practitioner_manager"},
+                ],
+                absences=[
+                    {"participant_id": "sw.cic1", "capacity": "allocated_practitioner", "reason": "long_term_absence"}
+                ],
+                notes="Agreed the plan.",
+            ),
+            NO_KEY,
+        )
+        meeting(world, "hos.mash", "hos_qa", "performance_data", cycle, MASH.value, attendee_ids=["hos.mash"],
+                pdl_post_vacant=True)  # fmt: skip
+        for source, summary in (
+            ("complaint", "A parent complained that nobody returned her calls for three weeks."),
+            ("compliment", "A young person thanked his worker for going to court with him."),
+        ):
+            world.ledger.record_wider_evidence(
+                actor("hos.soc"),
+                c.RecordWiderEvidence(source=source, received_on=world.today, service_area=SOC, summary=summary,
+                                      team="Children in Care 1", child_ref="MOS-810009"),
+                NO_KEY,
+            )  # fmt: skip
+        eh = world.allocate(None, auditor="eh.leader", child_ref="MOS-810002", case_team="Early Help North",
+                            case_area=EH, tool="early_help", due_on=world.today + timedelta(days=7))  # fmt: skip
+        world.submit(eh, auditor="eh.leader", domain_findings=domain_findings("good", "early_help"))
+        world.ledger.summarise_early_help_learning(
+            actor("sm.eh"),
+            c.SummariseEarlyHelpLearning(
+                month=world.today.isoformat()[:7], audit_ids=[eh], learning="Step-down plans are agreed with families."
+            ),
+            NO_KEY,
+        )
+        flagged = world.allocate(cycle, auditor="aud.soc", child_ref="MOS-810003")  # inside their own area
+        world.submit(flagged, auditor="aud.soc")
+        clock.today = week1 + timedelta(days=30)  # week 5: moderation outside week 3
+        world.moderate(flagged, grade="good")
+        follower.catch_up()
+        qa = auth("qa.manager", "qa_manager")
+
+        [row] = api.get("/v1/registers/audits", headers=qa, params={"cycle": str(cycle), "status": "submitted"}).json()[
+            "items"
+        ]
+        discussion = row["reflective_discussion"]
+        assert discussion["held_by"] == {"staff_id": "aud.mash", "name": "Aud Mash"}
+        absent = {p["staff_id"]: p for p in discussion["participants"] if not p["attended"]}
+        assert absent["sw.cic1"]["absence_reason"] == "long_term_absence"
+        assert {p["staff_id"] for p in discussion["participants"] if p["attended"]} == {"aud.mash", "tm.cic1"}
+
+        evidence = api.get(f"/v1/cycles/{cycle}/meetings", headers=qa).json()
+        [mash] = [m for m in evidence["head_of_service_meetings"] if m["service_area"] == MASH.value and m["held"]]
+        assert mash["held"][0]["practice_development_leader"]["post_vacant"] is True
+
+        report = api.get("/v1/reports/head-of-service", headers=qa,
+                         params={"cycle": str(cycle), "service_area": SOC.value}).json()  # fmt: skip
+        assert sorted(e["source_title"] for e in report["wider_evidence"]) == ["Complaint", "Compliment"]
+        assert "A parent complained that nobody returned her calls for three weeks." in report["markdown"]
+        early_help = api.get("/v1/reports/head-of-service", headers=qa,
+                             params={"cycle": str(cycle), "service_area": EH.value}).json()  # fmt: skip
+        assert [x["learning"] for x in early_help["early_help_learning"]] == [
+            "Step-down plans are agreed with families."
+        ]
+        assert "Step-down plans are agreed with families." in early_help["markdown"]
+
+        cycle_report = api.get("/v1/reports/cycle", headers=qa, params={"cycle": str(cycle)}).json()
+        reasons = [(f["child_ref"], f["reason"]) for f in cycle_report["flagged_allocations"]]
+        assert ("MOS-810003", "allocated within the auditor's own service area") in reasons
+        assert ("MOS-810003", "moderated in week 5, outside the moderation week (week 3)") in reasons
+        assert "Step-down plans are agreed with families." in cycle_report["markdown"]
+        six = api.get("/v1/reports/six-monthly", headers=qa, params={"to": clock.today.isoformat()}).json()
+        assert len(six["wider_evidence"]) == 2 and six["early_help_learning"][0]["service_manager"]["name"] == "Sm Eh"

@@ -219,7 +219,7 @@ class TestQueries:
         head = world.ledger.feed_page(0, 1).head
         assert status["head"] == head and status["lag"] == 0
         assert {p["name"]: p["position"] for p in status["projections"]} == dict.fromkeys(
-            ["staff", "audits", "actions", "meetings", "programme", "trails"], head
+            ["staff", "audits", "actions", "meetings", "evidence", "programme", "trails"], head
         )
 
         world.allocate(scenario["cycle"], child_ref="MOS-999999")

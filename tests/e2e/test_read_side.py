@@ -58,7 +58,7 @@ def read(api: TestClient, follower: Follower, path: str, headers: dict[str, str]
 
 
 def event_of(world: World, audit: UUID, event_type: str) -> Any:
-    return [e for e in world.ledger.read_stream(world.qa, audit) if e.type == event_type][-1]
+    return [e for e in world.ledger.read_stream(world.qa, audit) if e.contract == event_type][-1]
 
 
 def receipt(world: World, cause: Any, rule: str, recipient: str) -> None:
@@ -66,7 +66,7 @@ def receipt(world: World, cause: Any, rule: str, recipient: str) -> None:
         NOTIFIER,
         c.RecordNotificationDelivered(
             cause_event_id=cause.id,
-            cause_event_type=cause.type,
+            cause_event_type=cause.contract,
             rule=rule,
             recipient_id=recipient,
             channel="email",

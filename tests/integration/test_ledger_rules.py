@@ -6,12 +6,13 @@ Each refusal also proves that nothing was appended.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
 from services.ledger import commands as c
-from services.ledger.application import LedgerApplication
+from services.ledger.application import Actor, LedgerApplication
 from services.ledger.application.core import CommandContext
 from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict, VersionConflict
 from tests.support.world import EH, MASH, NO_KEY, SOC, World, actor, domain_findings
@@ -98,6 +99,31 @@ class TestAllocation:
         refused(
             world, InvalidCommand, "due_on: must not be in the past", world.allocate, cycle, due_on=date(2026, 11, 23)
         )
+
+    def test_a_fostering_manager_using_another_tool_is_flagged_not_refused(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        world.ledger.register_staff(
+            world.qa,
+            c.RegisterStaff(
+                staff_id="fm.one",
+                display_name="Fran Manager",
+                email="fm.one@example.gov.uk",
+                roles=["auditor", "team_manager"],
+                team="Fostering Team",
+                service_area=SOC,
+                auditor_groups=["fostering_manager"],
+            ),
+            NO_KEY,
+        )
+        ten_domain = world.allocate(cycle, auditor="fm.one", child_ref="MOS-700001")
+        fostering = world.allocate(cycle, auditor="fm.one", child_ref="MOS-700002", tool="fostering")
+        first = world.ledger.read_stream(world.qa, ten_domain)[0].data
+        assert (first["expected_tool"], first["flagged_tool"]) == ("fostering", True)
+        assert world.ledger.read_stream(world.qa, fostering)[0].data["flagged_tool"] is False
+        # Moving a 10 Domain audit to a fostering manager is flagged the same way.
+        moved = world.allocate(cycle, auditor="aud.mash", child_ref="MOS-700003")
+        world.ledger.reallocate_audit(world.qa, moved, c.ReallocateAudit(auditor_id="fm.one", reason="Leave"), NO_KEY)
+        assert world.ledger.read_stream(world.qa, moved)[-1].data["flagged_tool"] is True
+        assert world.ledger.read_stream(world.qa, moved)[0].data["flagged_tool"] is False
 
     def test_a_head_of_service_allocates_only_within_their_own_area(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         hos = actor("hos.soc")
@@ -195,6 +221,13 @@ class TestSubmission:
             world, InvalidCommand, "needs a grade", world.submit, audit_id, "aud.mash", "good", domain_findings=ungraded
         )
 
+    def test_the_submission_says_when_the_reflective_discussion_is_due(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        audit_id = world.allocate(cycle)
+        world.submit(audit_id)
+        data = world.ledger.read_stream(world.qa, audit_id)[1].data
+        assert data["rcd_due_on"] == (world.today + timedelta(days=14)).isoformat()  # two weeks (SPEC 7)
+        assert data["challenges"] == "Chronology needs updating." and "areas_for_development" not in data
+
     def test_submitting_twice_is_a_conflict(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
         world.submit(audit_id)
@@ -259,38 +292,102 @@ class TestReflectiveDiscussion:
         event = world.ledger.read_stream(world.qa, audit_id)[-1]
         assert event.contract == "ReflectiveDiscussionHeld" and event.data["logged_by_capacity"] == "team_manager"
 
-    def test_it_needs_the_practitioner_and_their_manager(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
-        audit_id = world.allocate(cycle)
-        world.submit(audit_id)
+    def discussion(
+        self, world: World, by: str, took_part: list[tuple[str, str]], **extra: Any
+    ) -> tuple[Actor, c.RecordReflectiveDiscussion]:
         cmd = c.RecordReflectiveDiscussion(
             held_on=world.today,
-            notes="n",
-            participants=[
-                {"participant_id": "sw.cic1", "capacity": "allocated_practitioner"},
-                {"participant_id": "aud.mash", "capacity": "auditor"},
-            ],
+            participants=[{"participant_id": p, "capacity": capacity} for p, capacity in took_part],
+            notes="Discussed the plan and what difference it is making.",
+            **extra,
         )
-        refused(
-            world,
-            InvalidCommand,
-            "practitioner manager",
-            world.ledger.record_reflective_discussion,
-            actor("tm.cic1"),
-            audit_id,
-            cmd,
-            NO_KEY,
-        )
+        return actor(by), cmd
 
-    def test_inadequate_needs_the_service_manager_present_and_logging(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+    def log(
+        self, world: World, audit_id: UUID, by: str, took_part: list[tuple[str, str]], **extra: Any
+    ) -> dict[str, Any]:
+        who, cmd = self.discussion(world, by, took_part, **extra)
+        world.ledger.record_reflective_discussion(who, audit_id, cmd, NO_KEY)
+        return world.ledger.read_stream(world.qa, audit_id)[-1].data
+
+    def refused_log(
+        self, world: World, audit_id: UUID, match: str, took_part: list[tuple[str, str]], **extra: Any
+    ) -> None:
+        who, cmd = self.discussion(world, "tm.cic1", took_part, **extra)
+        refused(world, InvalidCommand, match, world.ledger.record_reflective_discussion, who, audit_id, cmd, NO_KEY)
+
+    def test_the_auditor_holds_it(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        audit_id = world.allocate(cycle, auditor="aud.mash")
+        world.submit(audit_id)
+        pair = [("sw.cic1", "allocated_practitioner"), ("tm.cic1", "practitioner_manager")]
+        self.refused_log(world, audit_id, r"the auditor \(aud.mash\) holds the reflective discussion", pair)
+        self.refused_log(world, audit_id, "only they take part as auditor", [*pair, ("aud.soc", "auditor")])
+        data = self.log(world, audit_id, "tm.cic1", [*pair, ("aud.mash", "auditor")])
+        assert data["held_by"] == "aud.mash"
+
+    def test_the_practitioner_and_their_manager_take_part_or_a_reason_is_recorded(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
-        world.submit(audit_id, grade="inadequate")
-        refused(world, NotPermitted, "Service Manager", world.discuss, audit_id, "tm.cic1", with_service_manager=True)
-        refused(
-            world, InvalidCommand, "a service_manager must be among the participants", world.discuss, audit_id, "sm.soc"
+        world.submit(audit_id)
+        without = [("aud.mash", "auditor"), ("tm.cic1", "practitioner_manager")]
+        self.refused_log(world, audit_id, "the allocated practitioner takes part, or `absences` names them", without)
+        gone = {"participant_id": "sw.cic1", "capacity": "allocated_practitioner"}
+        self.refused_log(
+            world,
+            audit_id,
+            "absences: the allocated practitioner did not take part: give a reason",
+            without,
+            absences=[gone],
         )
-        world.discuss(audit_id, "sm.soc", with_service_manager=True)
+        self.refused_log(
+            world, audit_id, "a reason of 'other' needs a note", without, absences=[{**gone, "reason": "other"}]
+        )
+        data = self.log(world, audit_id, "tm.cic1", without, absences=[{**gone, "reason": "left_the_service"}])
+        absent = next(p for p in data["participants"] if p["participant_id"] == "sw.cic1")
+        assert absent == {
+            "participant_id": "sw.cic1",
+            "capacity": "allocated_practitioner",
+            "attended": False,
+            "absence_reason": "left_the_service",
+            "absence_note": None,
+        }
+
+    def test_others_whose_practice_was_audited_are_invited_and_their_attendance_shown(
+        self, world: World, cycle
+    ) -> None:  # type: ignore[no-untyped-def]
+        audit_id = world.allocate(cycle)
+        world.submit(audit_id, practitioners_audited=["sw.cic1", "aud.soc", "pdl.soc"])
+        took_part = [(p["participant_id"], p["capacity"]) for p in world.participants()]
+        data = self.log(world, audit_id, "tm.cic1", [*took_part, ("aud.soc", "other_practitioner")])
+        attendance = {p["participant_id"]: (p["capacity"], p["attended"]) for p in data["participants"]}
+        assert attendance["aud.soc"] == ("other_practitioner", True)
+        assert attendance["pdl.soc"] == ("other_practitioner", False)  # invited, not listed as taking part
+        assert attendance["sw.cic1"] == ("allocated_practitioner", True)
+
+    def test_inadequate_the_service_manager_logs_it_and_whether_they_attended_is_recorded(
+        self, world: World, cycle
+    ) -> None:  # type: ignore[no-untyped-def]
+        absent_sm, present_sm = world.allocate(cycle), world.allocate(cycle, child_ref="MOS-100002")
+        for audit_id in (absent_sm, present_sm):
+            world.submit(audit_id, grade="inadequate")
+        refused(world, NotPermitted, "Service Manager", world.discuss, absent_sm, "tm.cic1", with_service_manager=True)
+        # The Service Manager could not come: the record says so, and nothing stops it being logged.
+        world.discuss(absent_sm, "sm.soc")
+        data = world.ledger.read_stream(world.qa, absent_sm)[-1].data
+        assert data["logged_by_capacity"] == "service_manager"
+        assert (data["service_manager_invited"], data["service_manager_attended"]) == (True, False)
+        [sm] = [p for p in data["participants"] if p["participant_id"] == "sm.soc"]
+        assert (sm["capacity"], sm["attended"]) == ("service_manager", False)
+        world.discuss(present_sm, "sm.soc", with_service_manager=True)
+        data = world.ledger.read_stream(world.qa, present_sm)[-1].data
+        assert (data["service_manager_invited"], data["service_manager_attended"]) == (True, True)
+
+    def test_a_good_audits_discussion_invites_no_service_manager(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        audit_id = world.allocate(cycle)
+        world.submit(audit_id)
+        world.discuss(audit_id)
         data = world.ledger.read_stream(world.qa, audit_id)[-1].data
-        assert data["logged_by_capacity"] == "service_manager" and data["service_manager_present"] is True
+        assert (data["service_manager_invited"], data["service_manager_attended"]) == (False, False)
+        assert all(p["attended"] for p in data["participants"])
 
     def test_it_cannot_be_logged_before_submission_or_twice(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
@@ -384,6 +481,28 @@ class TestModeration:
         together = alone.model_copy(update={"co_moderator_ids": ["sm.eh"]})
         world.ledger.moderate_audit(world.qa, audit_id, together, NO_KEY)
         assert world.ledger.read_stream(world.qa, audit_id)[-1].data["moderator_ids"] == ["qa.manager", "sm.eh"]
+
+    def test_moderation_outside_week_three_is_flagged_not_refused(self, world: World, clock) -> None:  # type: ignore[no-untyped-def]
+        cycle = world.cycle(date(2026, 11, 2))
+        clock.today = date(2026, 11, 2)
+        early, on_time = world.allocate(cycle), world.allocate(cycle, child_ref="MOS-100002")
+        clock.today = date(2026, 11, 12)  # week 2
+        for audit_id in (early, on_time):
+            world.submit(audit_id)
+        world.moderate(early)
+        data = world.ledger.read_stream(world.qa, early)[-1].data
+        assert (data["cycle_week"], data["flagged_outside_moderation_week"]) == (2, True)
+        clock.today = date(2026, 11, 18)  # week 3, moderation week
+        world.moderate(on_time)
+        data = world.ledger.read_stream(world.qa, on_time)[-1].data
+        assert (data["cycle_week"], data["flagged_outside_moderation_week"]) == (3, False)
+
+    def test_an_audit_outside_a_cycle_has_no_moderation_week(self, world: World) -> None:
+        audit_id = world.allocate(None, auditor="ext.auditor", due_on=world.today + timedelta(days=10))
+        world.submit(audit_id, auditor="ext.auditor")
+        world.moderate(audit_id)
+        data = world.ledger.read_stream(world.qa, audit_id)[-1].data
+        assert (data["cycle_week"], data["flagged_outside_moderation_week"]) == (None, None)
 
     def test_only_a_submitted_audit_is_moderated(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         audit_id = world.allocate(cycle)
@@ -497,6 +616,29 @@ class TestMeetingsAndProgramme:
         assert data["cycle_week"] == 1 and data["in_expected_week"] is True  # the cycle began this Monday
         assert data["invitee_ids"] == ["hos.soc", "pdl.soc", "sm.soc"]
 
+    def test_the_pdl_invitation_may_record_the_post_vacant(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        cmd = c.RecordMeeting(
+            kind="hos_qa",
+            focus="performance_data",
+            cycle_id=cycle,
+            service_area=SOC,
+            held_on=world.today,
+            attendee_ids=["hos.soc", "sm.soc"],
+            pdl_post_vacant=True,
+        )
+        meeting = world.ledger.record_meeting(actor("hos.soc"), cmd, NO_KEY)
+        assert world.ledger.read_stream(world.qa, UUID(meeting.body["id"]))[0].data["pdl_post_vacant"] is True
+        filled = cmd.model_copy(update={"invitee_ids": ["pdl.soc"], "held_on": world.today - timedelta(days=1)})
+        refused(
+            world,
+            InvalidCommand,
+            "pdl_post_vacant: a Practice Development Leader is invited",
+            world.ledger.record_meeting,
+            actor("hos.soc"),
+            filled,
+            NO_KEY,
+        )
+
     def test_a_findings_meeting_outside_weeks_four_and_five_is_flagged(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
         cmd = c.RecordMeeting(
             kind="hos_qa",
@@ -580,6 +722,122 @@ class TestMeetingsAndProgramme:
             world.ledger.request_thematic_audit,
             ad,
             not_adqa,
+            NO_KEY,
+        )
+
+
+class TestWiderEvidence:
+    def evidence(self, area: object = SOC, **overrides: object) -> c.RecordWiderEvidence:
+        fields: dict[str, object] = {
+            "source": "complaint",
+            "received_on": date(2026, 11, 20),
+            "service_area": area,
+            "team": "Children in Care 1",
+            "child_ref": "MOS-100001",
+            "summary": "A parent complained that the plan was not shared before the review.",
+        }
+        return c.RecordWiderEvidence(**{**fields, **overrides})  # type: ignore[arg-type]
+
+    def test_a_manager_records_it_for_their_own_service_area(self, world: World) -> None:
+        outcome = world.ledger.record_wider_evidence(actor("hos.soc"), self.evidence(), NO_KEY)
+        event = world.ledger.read_stream(world.qa, UUID(outcome.body["id"]))[0]
+        assert event.contract == "WiderEvidenceRecorded" and event.actorrole == "head_of_service"
+        assert event.data == {
+            "source": "complaint",
+            "received_on": "2026-11-20",
+            "service_area": "supporting_our_children",
+            "team": "Children in Care 1",
+            "child_ref": "MOS-100001",
+            "summary": "A parent complained that the plan was not shared before the review.",
+        }
+        refused(
+            world,
+            NotPermitted,
+            "their own service area",
+            world.ledger.record_wider_evidence,
+            actor("hos.mash"),
+            self.evidence(),
+            NO_KEY,
+        )
+        refused(
+            world,
+            NotPermitted,
+            "needs one of the roles",
+            world.ledger.record_wider_evidence,
+            actor("sw.cic1"),
+            self.evidence(),
+            NO_KEY,
+        )
+
+    def test_the_qa_manager_and_the_ad_record_it_for_any_area(self, world: World) -> None:
+        for who in (world.qa, actor("ad.one")):
+            inspection = self.evidence(MASH, source="inspection_finding", team=None, child_ref=None)
+            assert world.ledger.record_wider_evidence(who, inspection, NO_KEY).status_code == 201
+
+    def test_it_is_recorded_once_received(self, world: World) -> None:
+        future = self.evidence(received_on=world.today + timedelta(days=1))
+        refused(
+            world, InvalidCommand, "received_on", world.ledger.record_wider_evidence, actor("hos.soc"), future, NO_KEY
+        )
+
+
+class TestEarlyHelpLearning:
+    def early_help_audit(self, world: World, cycle: UUID) -> UUID:
+        audit_id = world.allocate(
+            cycle, auditor="eh.leader", case_team="Early Help North", case_area=EH, tool="early_help"
+        )
+        world.submit(audit_id, auditor="eh.leader", domain_findings=domain_findings(tool="early_help"))
+        return audit_id
+
+    def test_an_early_help_service_manager_summarises_a_months_learning(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        audit_id = self.early_help_audit(world, cycle)
+        cmd = c.SummariseEarlyHelpLearning(
+            month="2026-11", audit_ids=[audit_id], learning="Step-down plans are clearer; partners' voices are thin."
+        )
+        outcome = world.ledger.summarise_early_help_learning(actor("sm.eh"), cmd, NO_KEY)
+        event = world.ledger.read_stream(world.qa, UUID(outcome.body["id"]))[0]
+        assert event.contract == "EarlyHelpLearningSummarised"
+        assert event.data == {
+            "service_manager_id": "sm.eh",
+            "month": "2026-11",
+            "audit_ids": [str(audit_id)],
+            "learning": "Step-down plans are clearer; partners' voices are thin.",
+        }
+        refused(
+            world,
+            StateConflict,
+            "already recorded",
+            world.ledger.summarise_early_help_learning,
+            actor("sm.eh"),
+            cmd,
+            NO_KEY,
+        )
+
+    def test_only_early_help_service_managers_and_only_early_help_audits(self, world: World, cycle) -> None:  # type: ignore[no-untyped-def]
+        other = world.allocate(cycle)
+        world.submit(other)
+        cmd = c.SummariseEarlyHelpLearning(month="2026-11", learning="Learning")
+        refused(
+            world, NotPermitted, "Early Help", world.ledger.summarise_early_help_learning, actor("sm.soc"), cmd, NO_KEY
+        )
+        not_eh = cmd.model_copy(update={"audit_ids": [other]})
+        refused(
+            world,
+            InvalidCommand,
+            "is not a completed Early Help audit",
+            world.ledger.summarise_early_help_learning,
+            actor("sm.eh"),
+            not_eh,
+            NO_KEY,
+        )
+        ahead = cmd.model_copy(update={"month": "2026-12"})
+        refused(
+            world,
+            InvalidCommand,
+            "has not begun",
+            world.ledger.summarise_early_help_learning,
+            actor("sm.eh"),
+            ahead,
             NO_KEY,
         )
 

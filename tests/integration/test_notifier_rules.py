@@ -292,7 +292,7 @@ class TestEffectiveGrade:
     def test_receipts_under_the_old_rule_name_still_stop_a_resend(self, harness: Harness) -> None:
         # A ledger written by an earlier notifier holds receipts named `audit.inadequate.escalate`.
         audit_id = graded_audit(harness, "inadequate")
-        graded = next(e for e in harness.ledger.read_stream(harness.world.qa, audit_id) if e.type == "AuditGraded")
+        graded = next(e for e in harness.ledger.read_stream(harness.world.qa, audit_id) if e.contract == "AuditGraded")
         for recipient in ("ad.one", "hos.soc"):
             harness.ledger.record_notification_delivered(
                 Actor(id="notifier", roles=frozenset({Role.SERVICE})),
@@ -510,6 +510,34 @@ class TestMissingReflectiveDiscussion:
         harness.world.submit(audit_id, auditor="ext.auditor")
         harness.on_day(MONDAY + timedelta(days=3 + 8))
         assert harness.told("rcd.missing") == set()
+
+    def test_an_overdue_discussion_is_chased_with_the_auditor_who_holds_it(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "requires_improvement", child_ref="MOS-610001")  # submitted day 4
+        due = MONDAY + timedelta(days=3 + 14)  # two weeks after submission
+        harness.on_day(due)
+        assert harness.told("rcd.overdue") == set()
+        harness.on_day(due + timedelta(days=1))
+        assert harness.told("rcd.overdue") == {"aud.mash", "tm.cic1"}
+        [mail] = [m for m in harness.inbox.to("aud.mash@example.gov.uk") if "overdue" in m.subject]
+        assert mail.subject == "Reflective case discussion overdue: case MOS-610001 was due Thursday 19 November 2026"
+        assert str(audit_id) in mail.text
+        harness.on_day(due + timedelta(days=2))
+        assert harness.count("rcd.overdue") == 2
+
+    def test_an_overdue_discussion_of_an_inadequate_audit_is_chased_with_the_service_manager(
+        self, harness: Harness
+    ) -> None:
+        audit_id = graded_audit(harness, "good")
+        harness.world.moderate(audit_id, grade="inadequate")
+        harness.on_day(MONDAY + timedelta(days=3 + 15))
+        assert harness.told("rcd.overdue") == {"aud.mash", "sm.soc"}
+
+    def test_a_discussion_logged_in_time_is_not_chased(self, harness: Harness) -> None:
+        audit_id = graded_audit(harness, "good")
+        harness.on_day(MONDAY + timedelta(days=3 + 10))
+        harness.world.discuss(audit_id)
+        harness.on_day(MONDAY + timedelta(days=3 + 20))
+        assert harness.told("rcd.overdue") == set()
 
     def test_a_logged_discussion_stops_the_reminder(self, harness: Harness) -> None:
         audit_id = graded_audit(harness, "good")

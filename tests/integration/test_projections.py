@@ -126,7 +126,9 @@ class TestModerationCoverage:
             with projections.db.snapshot() as tx:
                 [listed] = moderation_coverage(tx, str(cycle), PointInTime(world.today))["inadequate_audits"]
             assert listed["sent_to_ad_and_hos"] is (rule == "audit.inadequate.escalate")
-        assert listed["sent_to"] == [{"staff_id": "ad.one", "name": "Ad One", "delivered_at": listed["sent_to"][0]["delivered_at"]}]
+        assert listed["sent_to"] == [
+            {"staff_id": "ad.one", "name": "Ad One", "delivered_at": listed["sent_to"][0]["delivered_at"]}
+        ]
 
     def test_an_unknown_cycle_is_not_found(self, projections: Projections) -> None:
         from services.projections.queries.common import NotFoundError

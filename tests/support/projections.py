@@ -10,8 +10,8 @@ from urllib.parse import urlparse, urlunparse
 
 from services.feed import LogFeed
 from services.ledger.application import LedgerApplication
-from services.projections.consumer import Projections
 from services.platform.paging import PageRequest
+from services.projections.consumer import Projections
 from services.projections.queries.actions import ActionFilter, outstanding_actions
 from services.projections.queries.common import PointInTime
 from services.projections.queries.cycle_report import cycle_report

@@ -110,7 +110,7 @@ class World:
             "practice_period_to": self.today - timedelta(days=1),
             "summary": "Practice is child-centred; plans are reviewed on time.",
             "strengths": "The child's voice is clear throughout.",
-            "areas_for_development": "Chronology needs updating.",
+            "challenges": "Chronology needs updating.",
             "domain_findings": domain_findings(grade),
             "overall_grade": grade,
         }
@@ -120,20 +120,21 @@ class World:
     def submit(self, audit_id: UUID, auditor: str = "aud.mash", grade: str = "good", **overrides: Any) -> None:
         self.ledger.submit_audit(actor(auditor), audit_id, self.submit_command(grade, **overrides), NO_KEY)
 
-    def participants(self, *, with_service_manager: bool = False) -> list[dict[str, str]]:
+    def participants(self, *, with_service_manager: bool = False, auditor: str = "aud.mash") -> list[dict[str, str]]:
         people = [
             {"participant_id": "sw.cic1", "capacity": "allocated_practitioner"},
             {"participant_id": "tm.cic1", "capacity": "practitioner_manager"},
-            {"participant_id": "aud.mash", "capacity": "auditor"},
+            {"participant_id": auditor, "capacity": "auditor"},
         ]
         if with_service_manager:
             people.append({"participant_id": "sm.soc", "capacity": "service_manager"})
         return people
 
     def discuss(self, audit_id: UUID, by: str = "tm.cic1", *, with_service_manager: bool = False) -> None:
+        auditor = self.ledger.repository.get(audit_id).auditor_id  # the auditor holds it
         cmd = c.RecordReflectiveDiscussion(
             held_on=self.today,
-            participants=self.participants(with_service_manager=with_service_manager),
+            participants=self.participants(with_service_manager=with_service_manager, auditor=auditor),
             notes="Discussed the plan and what difference it is making.",
         )
         self.ledger.record_reflective_discussion(actor(by), audit_id, cmd, NO_KEY)

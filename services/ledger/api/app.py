@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from services.ledger.api.routes import actions, audits, cycles, feed, integrity, meetings, schemas, staff
+from services.ledger.api.routes import actions, audits, cycles, evidence, feed, integrity, meetings, schemas, staff
 from services.ledger.application import LedgerApplication
 from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted, StateConflict
 from services.ledger.envelopes import UnreadableEvent
@@ -28,7 +28,7 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
 
 def ledger_router() -> APIRouter:
     router = APIRouter(prefix="/v1")
-    for module in (staff, cycles, audits, actions, meetings, feed, integrity, schemas):
+    for module in (staff, cycles, audits, actions, meetings, evidence, feed, integrity, schemas):
         router.include_router(module.router)
     return router
 

@@ -6,6 +6,7 @@ from services.ledger.application.audits import AuditUseCases
 from services.ledger.application.bootstrap import BootstrapUseCases
 from services.ledger.application.core import Actor, CommandContext, Outcome, london_today
 from services.ledger.application.cycles import CycleUseCases
+from services.ledger.application.evidence import EvidenceUseCases
 from services.ledger.application.feed import FeedPage, FeedQueries
 from services.ledger.application.integrity import IntegrityQueries
 from services.ledger.application.meetings import MeetingUseCases
@@ -20,6 +21,7 @@ class LedgerApplication(
     AuditQueries,
     ActionUseCases,
     MeetingUseCases,
+    EvidenceUseCases,
     FeedQueries,
     IntegrityQueries,
 ):

@@ -10,8 +10,9 @@ from schemas.vocabulary import AuditTool, ParticipantCapacity, Role, ServiceArea
 from services.ledger.application.audit_reads import audit_state
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import Audit, AuditCycle, Programme, StaffMember
-from services.ledger.domain.audit import Placement
+from services.ledger.domain.allocation import AllocationFlags
 from services.ledger.domain.calendar import financial_year
+from services.ledger.domain.discussion import Attendance
 from services.ledger.domain.errors import InvalidCommand, NotPermitted
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class AuditUseCases(LedgerCore):
             audit = Audit.allocate(
                 auditor_id=auditor.staff_id,
                 auditor_service_area=auditor.area,
-                placement=Placement.of(auditor.area, auditor.exempt_group(), cmd.case_service_area),
+                flags=AllocationFlags.of(auditor.area, auditor.groups, cmd.case_service_area, tool.tool),
                 child_ref=cmd.child_ref,
                 case_team=cmd.case_team,
                 case_service_area=cmd.case_service_area,
@@ -68,7 +69,7 @@ class AuditUseCases(LedgerCore):
             audit.reallocate(
                 auditor_id=auditor.staff_id,
                 auditor_service_area=auditor.area,
-                placement=Placement.of(auditor.area, auditor.exempt_group(), audit.case_service_area),
+                flags=AllocationFlags.of(auditor.area, auditor.groups, audit.case_service_area, AuditTool(audit.tool)),
                 reason=cmd.reason,
             )
             return Decision([audit], self.audit_body(audit))
@@ -86,7 +87,7 @@ class AuditUseCases(LedgerCore):
                 extended_period_reason=cmd.extended_period_reason,
                 summary=cmd.summary,
                 strengths=cmd.strengths,
-                areas_for_development=cmd.areas_for_development,
+                challenges=cmd.challenges,
                 domain_findings=[f.model_dump(mode="json") for f in cmd.domain_findings],
                 practitioners_audited=cmd.practitioners_audited,
                 overall_grade=cmd.overall_grade,
@@ -105,7 +106,7 @@ class AuditUseCases(LedgerCore):
                 reason=cmd.reason,
                 summary=cmd.summary,
                 strengths=cmd.strengths,
-                areas_for_development=cmd.areas_for_development,
+                challenges=cmd.challenges,
                 domain_findings=[f.model_dump(mode="json") for f in findings] if findings is not None else None,
                 overall_grade=cmd.overall_grade,
                 tool_domains=self.tool_domains(audit),
@@ -121,10 +122,12 @@ class AuditUseCases(LedgerCore):
             audit = self.load(Audit, audit_id, "audit", ctx)
             audit.check_submitted("log the reflective discussion")
             audit.hold_reflective_discussion(
+                logged_by=actor.id,
                 logged_by_capacity=self.logging_capacity(actor, audit),
                 held_on=cmd.held_on,
                 today=self.today(),
-                participants=[p.model_dump(mode="json") for p in cmd.participants],
+                took_part=[Attendance(p.participant_id, p.capacity, attended=True) for p in cmd.participants],
+                absent=[Attendance(a.participant_id, a.capacity, False, a.reason, a.note) for a in cmd.absences],
                 notes=cmd.notes,
             )
             return Decision([audit], self.audit_body(audit))
@@ -139,11 +142,14 @@ class AuditUseCases(LedgerCore):
                 co_moderator.check_active()
             if audit.case_service_area == ServiceArea.EARLY_HELP:
                 check_early_help_co_moderator(co_moderators)
+            today = self.today()
+            cycle = self.load(AuditCycle, audit.cycle_id, "audit cycle") if audit.cycle_id else None
             audit.moderate(
                 moderator_ids=[actor.id, *[m for m in cmd.co_moderator_ids if m != actor.id]],
-                moderated_on=self.today(),
+                moderated_on=today,
                 moderated_grade=cmd.moderated_grade,
                 feedback=cmd.feedback,
+                cycle_week=cycle.calendar.week_of(today) if cycle else None,
             )
             return Decision([audit], self.audit_body(audit))
 

@@ -27,11 +27,16 @@ class MeetingUseCases(LedgerCore):
             for report in cmd.reports:
                 self.staff(report.presenter_id, "presenter")
             invited = {*cmd.invitee_ids, *cmd.attendee_ids}
-            if cmd.kind == MeetingKind.HOS_QA and not any(
-                people[p].has_role(Role.PRACTICE_DEVELOPMENT_LEADER) for p in invited
-            ):
+            pdl_invited = any(people[p].has_role(Role.PRACTICE_DEVELOPMENT_LEADER) for p in invited)
+            if cmd.pdl_post_vacant and pdl_invited:
                 raise InvalidCommand(
-                    "invitee_ids", "the Practice Development Leader is always invited to a Head of Service QA meeting"
+                    "pdl_post_vacant", "a Practice Development Leader is invited, so the post is filled"
+                )
+            if cmd.kind == MeetingKind.HOS_QA and not (pdl_invited or cmd.pdl_post_vacant):
+                raise InvalidCommand(
+                    "invitee_ids",
+                    "the Practice Development Leader is always invited to a Head of Service QA meeting "
+                    "(if the post is vacant, say so with pdl_post_vacant)",
                 )
             meeting = Meeting.hold(
                 kind=cmd.kind,
@@ -44,6 +49,7 @@ class MeetingUseCases(LedgerCore):
                 chair_id=actor.id,
                 attendee_ids=cmd.attendee_ids,
                 invitee_ids=sorted(invited),
+                pdl_post_vacant=cmd.pdl_post_vacant,
                 measures_reviewed=cmd.measures_reviewed,
                 reports=[r.model_dump(mode="json") for r in cmd.reports],
                 headline_learning=cmd.headline_learning,

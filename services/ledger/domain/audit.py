@@ -1,50 +1,34 @@
 """Audit: allocation, submission and grading, the reflective case discussion, moderation.
 
 Rules that need only the audit's own state are checked here; rules that need another aggregate
-(the auditor's service area, the logger's team) are decided by the application and passed in.
+(the auditor's service area, the logger's team, the cycle's weeks) are decided by the application
+and passed in. The audit's effective grade (SPEC 7) is the moderator's when moderated, else the
+auditor's latest: it decides who logs the reflective case discussion.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import event
 
-from schemas.vocabulary import AuditorGroup, Grade, ParticipantCapacity, ServiceArea
+from schemas.reshape_v3 import rcd_due_on
+from schemas.vocabulary import Grade, ParticipantCapacity, ServiceArea
 from services.ledger.domain.base import LedgerAggregate
 from services.ledger.domain.calendar import months_before
+from services.ledger.domain.discussion import Attendance, discussion_attendance
 from services.ledger.domain.errors import InvalidCommand, NotPermitted, StateConflict
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import date
     from uuid import UUID
 
+    from services.ledger.domain.allocation import AllocationFlags
+
 PRACTICE_WINDOW_MONTHS = 6
 ALLOCATED, SUBMITTED, WITHDRAWN = "allocated", "submitted", "withdrawn"
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where an auditor stands against the case: the guidance wants audits across the service."""
-
-    within_own_service_area: bool
-    exempt_group: AuditorGroup | None
-
-    @classmethod
-    def of(cls, auditor_area: ServiceArea, exempt: AuditorGroup | None, case_area: ServiceArea) -> Placement:
-        return cls(within_own_service_area=auditor_area == case_area, exempt_group=exempt)
-
-    @property
-    def flagged(self) -> bool:
-        return self.within_own_service_area and self.exempt_group is None
-
-    def as_event_fields(self) -> dict[str, Any]:
-        return {
-            "within_own_service_area": self.within_own_service_area,
-            "exempt_group": self.exempt_group.value if self.exempt_group else None,
-            "flagged_own_service_area": self.flagged,
-        }
+MODERATION_WEEK = 3
 
 
 class Audit(LedgerAggregate):
@@ -54,7 +38,7 @@ class Audit(LedgerAggregate):
         *,
         auditor_id: str,
         auditor_service_area: ServiceArea,
-        placement: Placement,
+        flags: AllocationFlags,
         child_ref: str,
         case_team: str,
         case_service_area: ServiceArea,
@@ -75,7 +59,7 @@ class Audit(LedgerAggregate):
             cycle_id=cycle_id,
             specialist_audit_id=specialist_audit_id,
             due_on=due_on,
-            **placement.as_event_fields(),
+            **flags.as_event_fields(),
         )
 
     @event("AuditAllocated")
@@ -95,6 +79,8 @@ class Audit(LedgerAggregate):
         within_own_service_area: bool,
         exempt_group: str | None,
         flagged_own_service_area: bool,
+        expected_tool: str | None,
+        flagged_tool: bool,
     ) -> None:
         self.auditor_id = auditor_id
         self.auditor_service_area = ServiceArea(auditor_service_area)
@@ -107,8 +93,11 @@ class Audit(LedgerAggregate):
         self.specialist_audit_id = specialist_audit_id
         self.due_on = due_on
         self.flagged_own_service_area = flagged_own_service_area
+        self.flagged_tool: bool | None = flagged_tool
         self.status = ALLOCATED
         self.submitted_on: date | None = None
+        self.rcd_due_on: date | None = None
+        self.practitioners_audited: list[str] = []
         self.overall_grade: Grade | None = None  # the auditor's latest, amendments included
         self.moderated_grade: Grade | None = None
         self.discussion_logged = False
@@ -132,7 +121,7 @@ class Audit(LedgerAggregate):
     # --- reallocation ----------------------------------------------------------------------------
 
     def reallocate(
-        self, *, auditor_id: str, auditor_service_area: ServiceArea, placement: Placement, reason: str
+        self, *, auditor_id: str, auditor_service_area: ServiceArea, flags: AllocationFlags, reason: str
     ) -> None:
         self.check_not_withdrawn()
         if self.status != ALLOCATED:
@@ -144,7 +133,7 @@ class Audit(LedgerAggregate):
             auditor_id=auditor_id,
             auditor_service_area=auditor_service_area.value,
             reason=reason,
-            **placement.as_event_fields(),
+            **flags.as_event_fields(),
         )
 
     @event("AuditReallocated")
@@ -157,11 +146,14 @@ class Audit(LedgerAggregate):
         within_own_service_area: bool,
         exempt_group: str | None,
         flagged_own_service_area: bool,
+        expected_tool: str | None,
+        flagged_tool: bool | None,
         reason: str,
     ) -> None:
         self.auditor_id = auditor_id
         self.auditor_service_area = ServiceArea(auditor_service_area)
         self.flagged_own_service_area = flagged_own_service_area
+        self.flagged_tool = flagged_tool
 
     # --- submission and grading ------------------------------------------------------------------
 
@@ -175,7 +167,7 @@ class Audit(LedgerAggregate):
         extended_period_reason: str | None,
         summary: str,
         strengths: str,
-        areas_for_development: str,
+        challenges: str,
         domain_findings: list[dict[str, Any]],
         practitioners_audited: list[str],
         overall_grade: Grade,
@@ -195,10 +187,11 @@ class Audit(LedgerAggregate):
             extended_period_reason=extended_period_reason,
             summary=summary,
             strengths=strengths,
-            areas_for_development=areas_for_development,
+            challenges=challenges,
             domain_findings=domain_findings,
             practitioners_audited=practitioners_audited,
             on_time=submitted_on <= self.due_on,
+            rcd_due_on=rcd_due_on(submitted_on),
         )
         self._grade(overall_grade=overall_grade.value, domain_grades=domain_grades, previous_grade=None, reason=None)
 
@@ -213,13 +206,16 @@ class Audit(LedgerAggregate):
         extended_period_reason: str | None,
         summary: str,
         strengths: str,
-        areas_for_development: str,
+        challenges: str,
         domain_findings: list[dict[str, Any]],
         practitioners_audited: list[str],
         on_time: bool,
+        rcd_due_on: date,
     ) -> None:
         self.status = SUBMITTED
         self.submitted_on = submitted_on
+        self.rcd_due_on = rcd_due_on
+        self.practitioners_audited = list(practitioners_audited)
 
     @event("AuditGraded")
     def _grade(
@@ -240,14 +236,14 @@ class Audit(LedgerAggregate):
         reason: str,
         summary: str | None,
         strengths: str | None,
-        areas_for_development: str | None,
+        challenges: str | None,
         domain_findings: list[dict[str, Any]] | None,
         overall_grade: Grade | None,
         tool_domains: frozenset[str],
     ) -> None:
         self.check_is_auditor(auditor_id, "amend")
         self.check_submitted("amend")
-        changes = [summary, strengths, areas_for_development, domain_findings, overall_grade]
+        changes = [summary, strengths, challenges, domain_findings, overall_grade]
         if all(change is None for change in changes):
             raise InvalidCommand("amendment", "name at least one field to correct")
         domain_grades = self.domain_grades
@@ -257,7 +253,7 @@ class Audit(LedgerAggregate):
             reason=reason,
             summary=summary,
             strengths=strengths,
-            areas_for_development=areas_for_development,
+            challenges=challenges,
             domain_findings=domain_findings,
             overall_grade=overall_grade.value if overall_grade else None,
         )
@@ -278,7 +274,7 @@ class Audit(LedgerAggregate):
         reason: str,
         summary: str | None,
         strengths: str | None,
-        areas_for_development: str | None,
+        challenges: str | None,
         domain_findings: list[dict[str, Any]] | None,
         overall_grade: str | None,
     ) -> None:
@@ -302,10 +298,12 @@ class Audit(LedgerAggregate):
     def hold_reflective_discussion(
         self,
         *,
+        logged_by: str,
         logged_by_capacity: ParticipantCapacity,
         held_on: date,
         today: date,
-        participants: list[dict[str, str]],
+        took_part: Sequence[Attendance],
+        absent: Sequence[Attendance],
         notes: str,
     ) -> None:
         self.check_submitted("log the reflective discussion")
@@ -313,29 +311,27 @@ class Audit(LedgerAggregate):
             raise StateConflict("the reflective discussion for this audit has already been logged")
         if held_on > today:
             raise InvalidCommand("held_on", "a reflective discussion cannot be logged before it is held")
-        capacities = {ParticipantCapacity(p["capacity"]) for p in participants}
-        for needed in (ParticipantCapacity.ALLOCATED_PRACTITIONER, ParticipantCapacity.PRACTITIONER_MANAGER):
-            if needed not in capacities:
-                raise InvalidCommand(
-                    "participants",
-                    f"the reflective discussion must include the {needed.value.replace('_', ' ')}",
-                )
-        service_manager_present = ParticipantCapacity.SERVICE_MANAGER in capacities
-        if self.is_inadequate and not service_manager_present:
-            raise InvalidCommand(
-                "participants", "overall grade is inadequate: a service_manager must be among the participants"
-            )
         if logged_by_capacity != self.required_logger():
             raise NotPermitted(
-                "overall grade is inadequate: the Service Manager logs the reflective discussion"
+                "the grade is inadequate: the Service Manager logs the reflective discussion"
                 if self.is_inadequate
                 else "the Team Manager of the child's team logs the reflective discussion"
             )
+        record = discussion_attendance(
+            auditor_id=self.auditor_id,
+            practitioners_audited=self.practitioners_audited,
+            took_part=took_part,
+            absent=absent,
+            service_manager_invited=self.is_inadequate,
+            logged_by=logged_by,
+        )
         self._hold_reflective_discussion(
             held_on=held_on,
+            held_by=self.auditor_id,
             logged_by_capacity=logged_by_capacity.value,
-            participants=participants,
-            service_manager_present=service_manager_present,
+            participants=[a.as_event_field() for a in record],
+            service_manager_invited=self.is_inadequate,
+            service_manager_attended=any(a.capacity == ParticipantCapacity.SERVICE_MANAGER for a in took_part),
             notes=notes,
         )
 
@@ -344,16 +340,28 @@ class Audit(LedgerAggregate):
         self,
         *,
         held_on: date,
+        held_by: str | None,
         logged_by_capacity: str,
-        participants: list[dict[str, str]],
-        service_manager_present: bool,
+        participants: list[dict[str, Any]],
+        service_manager_invited: bool,
+        service_manager_attended: bool,
         notes: str,
     ) -> None:
         self.discussion_logged = True
 
     # --- moderation and withdrawal ---------------------------------------------------------------
 
-    def moderate(self, *, moderator_ids: list[str], moderated_on: date, moderated_grade: Grade, feedback: str) -> None:
+    def moderate(
+        self,
+        *,
+        moderator_ids: list[str],
+        moderated_on: date,
+        moderated_grade: Grade,
+        feedback: str,
+        cycle_week: int | None,
+    ) -> None:
+        """`cycle_week`: the week of the audit's cycle it happens in (None outside a cycle). Moderation
+        is week 3's work; outside it the moderation is recorded and flagged, not refused."""
         self.check_submitted("moderate")
         if self.moderated:
             raise StateConflict("the audit has already been moderated")
@@ -365,6 +373,8 @@ class Audit(LedgerAggregate):
             moderated_grade=moderated_grade.value,
             agrees_with_auditor=moderated_grade == self.overall_grade,
             feedback=feedback,
+            cycle_week=cycle_week,
+            flagged_outside_moderation_week=None if cycle_week is None else cycle_week != MODERATION_WEEK,
         )
 
     @event("AuditModerated")
@@ -377,6 +387,8 @@ class Audit(LedgerAggregate):
         moderated_grade: str,
         agrees_with_auditor: bool,
         feedback: str,
+        cycle_week: int | None,
+        flagged_outside_moderation_week: bool | None,
     ) -> None:
         self.moderated = True
         self.moderated_grade = Grade(moderated_grade)

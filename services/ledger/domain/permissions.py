@@ -29,6 +29,10 @@ COMMANDS: dict[str, frozenset[Role]] = {
     "record_hos_qa_meeting": frozenset({R.HEAD_OF_SERVICE, R.QA_MANAGER}),
     "record_adqa_meeting": frozenset({R.ASSISTANT_DIRECTOR, R.QA_MANAGER}),
     "request_thematic_audit": frozenset({R.ASSISTANT_DIRECTOR}),
+    # Managers record wider evidence for their own service area; the AD and QA Manager for any.
+    "record_wider_evidence": MANAGERS,
+    # Early Help Service Managers (scope: the Early Help service area).
+    "summarise_early_help_learning": frozenset({R.SERVICE_MANAGER}),
     "record_notification": frozenset({R.SERVICE}),
     # A `service` token (a machine subscriber) reads the feed and nothing else.
     "read_feed": frozenset({R.QA_MANAGER, R.INSPECTOR, R.SERVICE}),

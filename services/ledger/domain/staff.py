@@ -63,6 +63,10 @@ class StaffMember(LedgerAggregate):
         return None
 
     @property
+    def groups(self) -> list[AuditorGroup]:
+        return [AuditorGroup(g) for g in self.auditor_groups]
+
+    @property
     def area(self) -> ServiceArea:
         return ServiceArea(self.service_area)
 

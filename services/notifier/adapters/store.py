@@ -46,7 +46,8 @@ SCHEMA = (
         child_ref TEXT NOT NULL, case_team TEXT NOT NULL, case_service_area TEXT NOT NULL, tool TEXT NOT NULL,
         due_on TEXT NOT NULL, allocated_event_id TEXT NOT NULL, submitted_on TEXT, submitted_event_id TEXT,
         grade TEXT, rcd_logged INTEGER NOT NULL DEFAULT 0, moderated INTEGER NOT NULL DEFAULT 0,
-        withdrawn INTEGER NOT NULL DEFAULT 0, moderated_grade TEXT, specialist_audit_id TEXT, allocated_by TEXT)""",
+        withdrawn INTEGER NOT NULL DEFAULT 0, moderated_grade TEXT, specialist_audit_id TEXT, allocated_by TEXT,
+        rcd_due_on TEXT)""",
     """CREATE TABLE IF NOT EXISTS notifier_specialist_audits (
         specialist_audit_id TEXT PRIMARY KEY, commissioned_by TEXT)""",
     """CREATE TABLE IF NOT EXISTS notifier_actions (
@@ -78,7 +79,12 @@ SCHEMA = (
 )
 # Columns added since a table was first created: a store made by an earlier version gains them on start.
 ADDED_COLUMNS: dict[str, dict[str, str]] = {
-    "notifier_audits": {"moderated_grade": "TEXT", "specialist_audit_id": "TEXT", "allocated_by": "TEXT"},
+    "notifier_audits": {
+        "moderated_grade": "TEXT",
+        "specialist_audit_id": "TEXT",
+        "allocated_by": "TEXT",
+        "rcd_due_on": "TEXT",
+    },
 }
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
@@ -138,7 +144,7 @@ AUDIT_COLUMNS = (
     "audit_id, cycle_id, auditor_id, auditor_service_area, child_ref, case_team, case_service_area, "
     "tool, due_on, "
     "allocated_event_id, submitted_on, submitted_event_id, grade, rcd_logged, moderated, withdrawn, moderated_grade, "
-    "specialist_audit_id, allocated_by"
+    "specialist_audit_id, allocated_by, rcd_due_on"
 )
 ACTION_COLUMNS = (
     "action_id, owner_id, source_kind, agreed_on, child_ref, due_on, due_set_by_event_id, "
@@ -244,6 +250,7 @@ class NotifierTransaction:
             audit.moderated_grade,
             str(audit.specialist_audit_id) if audit.specialist_audit_id else None,
             audit.allocated_by,
+            audit.rcd_due_on.isoformat() if audit.rcd_due_on else None,
         )
         columns = AUDIT_COLUMNS.split(", ")
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
@@ -372,6 +379,14 @@ class NotifierTransaction:
             f"SELECT {AUDIT_COLUMNS} FROM notifier_audits WHERE submitted_on IS NOT NULL AND rcd_logged = 0 "
             "AND withdrawn = 0 AND cycle_id IS NOT NULL AND submitted_on <= ? ORDER BY submitted_on, audit_id",
             (day.isoformat(),),
+        )
+        return [_audit(r) for r in rows]
+
+    def audits_without_rcd_due_before(self, today: date) -> list[AuditCase]:
+        rows = self.db.all(
+            f"SELECT {AUDIT_COLUMNS} FROM notifier_audits WHERE submitted_on IS NOT NULL AND rcd_logged = 0 "
+            "AND withdrawn = 0 AND cycle_id IS NOT NULL AND rcd_due_on < ? ORDER BY rcd_due_on, audit_id",
+            (today.isoformat(),),
         )
         return [_audit(r) for r in rows]
 
@@ -588,6 +603,7 @@ def _audit(row: Row) -> AuditCase:
         moderated_grade,
         specialist_audit_id,
         allocated_by,
+        rcd_due_on,
     ) = row
     return AuditCase(
         UUID(audit_id),
@@ -609,6 +625,7 @@ def _audit(row: Row) -> AuditCase:
         moderated_grade,
         UUID(specialist_audit_id) if specialist_audit_id else None,
         allocated_by,
+        _day(rcd_due_on),
     )
 
 

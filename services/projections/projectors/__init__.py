@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.projections.projectors.actions import ActionsProjector
 from services.projections.projectors.audits import AuditsProjector
 from services.projections.projectors.base import Projector
+from services.projections.projectors.evidence import EvidenceProjector
 from services.projections.projectors.meetings import MeetingsProjector
 from services.projections.projectors.programme import ProgrammeProjector
 from services.projections.projectors.staff import StaffProjector
@@ -17,6 +18,7 @@ def all_projectors() -> list[Projector]:
         AuditsProjector(),
         ActionsProjector(),
         MeetingsProjector(),
+        EvidenceProjector(),
         ProgrammeProjector(),
         TrailsProjector(),
     ]
@@ -38,6 +40,7 @@ READ_MODELS: dict[str, tuple[str, ...]] = {
     ),
     "actions": ("outstanding actions", "actions register", "reports"),
     "meetings": ("meetings evidence", "meetings register", "cycle dashboard (missing meetings)", "reports"),
+    "evidence": ("wider evidence and Early Help learning in the reports",),
     "programme": ("specialist programme progress", "reports"),
     "trails": ("audit trail", "child trail", "team trail"),
 }

@@ -8,7 +8,6 @@ The effective grade is kept here, once: the moderator's grade when moderated, el
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from services.projections.projectors.base import Handler, Projector, flag, iso, london_date, utc_text
@@ -19,9 +18,6 @@ if TYPE_CHECKING:
     from schemas.envelope import EventEnvelope
     from services.projections.store import Tx
 
-# SPEC §7: the reflective case discussion is due 2 weeks after the audit is submitted.
-RCD_DUE_AFTER = timedelta(days=14)
-
 AUDITS = Versioned(
     "proj_audits",
     "audit_id",
@@ -30,16 +26,18 @@ AUDITS = Versioned(
     case_team TEXT NOT NULL, case_service_area TEXT NOT NULL, auditor_id TEXT NOT NULL,
     auditor_service_area TEXT NOT NULL, tool TEXT NOT NULL, tool_version INTEGER NOT NULL,
     within_own_service_area INTEGER NOT NULL, flagged_own_service_area INTEGER NOT NULL, exempt_group TEXT,
-    due_on TEXT NOT NULL, allocated_on TEXT NOT NULL, allocated_by TEXT NOT NULL,
+    expected_tool TEXT, flagged_tool INTEGER, due_on TEXT NOT NULL, allocated_on TEXT NOT NULL,
+    allocated_by TEXT NOT NULL,
     withdrawn INTEGER NOT NULL DEFAULT 0, withdrawn_reason TEXT,
     submitted INTEGER NOT NULL DEFAULT 0, submitted_on TEXT, submitted_by TEXT, on_time INTEGER,
     summary TEXT, strengths TEXT, challenges TEXT, domain_findings TEXT, practitioners_audited TEXT,
     auditor_grade TEXT, domain_grades TEXT, amendments INTEGER NOT NULL DEFAULT 0,
-    rcd_due_on TEXT, rcd_logged INTEGER NOT NULL DEFAULT 0, rcd_held_on TEXT, rcd_logged_by TEXT,
-    rcd_logged_by_capacity TEXT, rcd_participants TEXT, service_manager_present INTEGER,
+    rcd_due_on TEXT, rcd_logged INTEGER NOT NULL DEFAULT 0, rcd_held_on TEXT, rcd_held_by TEXT,
+    rcd_logged_by TEXT, rcd_logged_by_capacity TEXT, rcd_participants TEXT, service_manager_invited INTEGER,
+    service_manager_attended INTEGER,
     moderated INTEGER NOT NULL DEFAULT 0, moderated_on TEXT, moderation_auditor_grade TEXT,
     moderated_grade TEXT, agrees_with_auditor INTEGER, moderator_ids TEXT, moderation_feedback TEXT,
-    effective_grade TEXT
+    moderation_cycle_week INTEGER, flagged_outside_moderation_week INTEGER, effective_grade TEXT
     """,
 )
 
@@ -101,7 +99,7 @@ class AuditsProjector(Projector):
             tx.execute(
                 "INSERT INTO proj_audit_events (event_id, audit_id, type) VALUES (?, ?, ?)"
                 " ON CONFLICT (event_id) DO NOTHING",
-                (str(envelope.id), audit_id, envelope.type),
+                (str(envelope.id), audit_id, envelope.contract),
             )
             AUDITS.keep(tx, envelope, audit_id)
 
@@ -137,8 +135,8 @@ class AuditsProjector(Projector):
         tx.execute(
             "INSERT INTO proj_audits (audit_id, cycle_id, specialist_audit_id, child_ref, case_team,"
             " case_service_area, auditor_id, auditor_service_area, tool, tool_version, within_own_service_area,"
-            " flagged_own_service_area, exempt_group, due_on, allocated_on, allocated_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id) DO NOTHING",
+            " flagged_own_service_area, exempt_group, expected_tool, flagged_tool, due_on, allocated_on, allocated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id) DO NOTHING",
             (
                 str(env.aggregateid),
                 _text(p.cycle_id),
@@ -153,6 +151,8 @@ class AuditsProjector(Projector):
                 flag(p.within_own_service_area),
                 flag(p.flagged_own_service_area),
                 p.exempt_group.value if p.exempt_group else None,
+                p.expected_tool.value if p.expected_tool else None,
+                flag(p.flagged_tool),
                 iso(p.due_on),
                 iso(london_date(env.time)),
                 env.actorid,
@@ -162,13 +162,16 @@ class AuditsProjector(Projector):
     def reallocated(self, tx: Tx, env: EventEnvelope, p: e.AuditReallocated) -> None:
         tx.execute(
             "UPDATE proj_audits SET auditor_id = ?, auditor_service_area = ?, within_own_service_area = ?,"
-            " flagged_own_service_area = ?, exempt_group = ? WHERE audit_id = ?",
+            " flagged_own_service_area = ?, exempt_group = ?, expected_tool = ?,"
+            " flagged_tool = COALESCE(?, flagged_tool) WHERE audit_id = ?",
             (
                 p.auditor_id,
                 p.auditor_service_area.value,
                 flag(p.within_own_service_area),
                 flag(p.flagged_own_service_area),
                 p.exempt_group.value if p.exempt_group else None,
+                p.expected_tool.value if p.expected_tool else None,
+                flag(p.flagged_tool),  # null on a reallocation recorded before v3: the tool was not checked
                 str(env.aggregateid),
             ),
         )
@@ -176,18 +179,19 @@ class AuditsProjector(Projector):
     def submitted(self, tx: Tx, env: EventEnvelope, p: e.AuditSubmitted) -> None:
         tx.execute(
             "UPDATE proj_audits SET submitted = 1, submitted_on = ?, submitted_by = ?, on_time = ?, summary = ?,"
-            " strengths = ?, challenges = ?, domain_findings = ?, practitioners_audited = ?, rcd_due_on = ?"
-            " WHERE audit_id = ?",
+            " strengths = ?, challenges = ?, domain_findings = ?, practitioners_audited = ?,"
+            # An audit outside the cycle is not followed by a reflective case discussion.
+            " rcd_due_on = CASE WHEN cycle_id IS NULL THEN NULL ELSE ? END WHERE audit_id = ?",
             (
                 iso(p.submitted_on),
                 p.auditor_id,
                 flag(p.on_time),
                 p.summary,
                 p.strengths,
-                p.areas_for_development,
+                p.challenges,
                 _findings(p.domain_findings),
                 json.dumps(sorted(p.practitioners_audited)),
-                iso(p.submitted_on + RCD_DUE_AFTER),
+                iso(p.rcd_due_on),
                 str(env.aggregateid),
             ),
         )
@@ -204,7 +208,7 @@ class AuditsProjector(Projector):
         changes = {
             "summary": p.summary,
             "strengths": p.strengths,
-            "challenges": p.areas_for_development,
+            "challenges": p.challenges,
             "domain_findings": _findings(p.domain_findings) if p.domain_findings is not None else None,
         }
         sets = [(column, value) for column, value in changes.items() if value is not None]
@@ -217,14 +221,17 @@ class AuditsProjector(Projector):
     def discussion_held(self, tx: Tx, env: EventEnvelope, p: e.ReflectiveDiscussionHeld) -> None:
         participants = [part.model_dump(mode="json") for part in p.participants]
         tx.execute(
-            "UPDATE proj_audits SET rcd_logged = 1, rcd_held_on = ?, rcd_logged_by = ?, rcd_logged_by_capacity = ?,"
-            " rcd_participants = ?, service_manager_present = ? WHERE audit_id = ?",
+            "UPDATE proj_audits SET rcd_logged = 1, rcd_held_on = ?, rcd_held_by = ?, rcd_logged_by = ?,"
+            " rcd_logged_by_capacity = ?, rcd_participants = ?, service_manager_invited = ?,"
+            " service_manager_attended = ? WHERE audit_id = ?",
             (
                 iso(p.held_on),
+                p.held_by,
                 env.actorid,
                 p.logged_by_capacity.value,
                 json.dumps(participants),
-                flag(p.service_manager_present),
+                flag(p.service_manager_invited),
+                flag(p.service_manager_attended),
                 str(env.aggregateid),
             ),
         )
@@ -232,8 +239,8 @@ class AuditsProjector(Projector):
     def moderated(self, tx: Tx, env: EventEnvelope, p: e.AuditModerated) -> None:
         tx.execute(
             "UPDATE proj_audits SET moderated = 1, moderated_on = ?, moderation_auditor_grade = ?, moderated_grade = ?,"
-            " agrees_with_auditor = ?, moderator_ids = ?, moderation_feedback = ?, effective_grade = ?"
-            " WHERE audit_id = ?",
+            " agrees_with_auditor = ?, moderator_ids = ?, moderation_feedback = ?, moderation_cycle_week = ?,"
+            " flagged_outside_moderation_week = ?, effective_grade = ? WHERE audit_id = ?",
             (
                 iso(p.moderated_on),
                 p.auditor_grade.value,
@@ -241,6 +248,8 @@ class AuditsProjector(Projector):
                 flag(p.agrees_with_auditor),
                 json.dumps(p.moderator_ids),
                 p.feedback,
+                p.cycle_week,
+                flag(p.flagged_outside_moderation_week),
                 p.moderated_grade.value,
                 str(env.aggregateid),
             ),

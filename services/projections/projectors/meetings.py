@@ -26,7 +26,8 @@ class MeetingsProjector(Projector):
                 meeting_id TEXT PRIMARY KEY, kind TEXT NOT NULL, cycle_id TEXT NOT NULL, service_area TEXT,
                 focus TEXT NOT NULL, held_on TEXT NOT NULL, cycle_week INTEGER NOT NULL,
                 in_expected_week INTEGER NOT NULL, chair_id TEXT NOT NULL, attendee_ids TEXT NOT NULL,
-                invitee_ids TEXT NOT NULL, measures_reviewed TEXT NOT NULL, reports TEXT NOT NULL,
+                invitee_ids TEXT NOT NULL, pdl_post_vacant INTEGER NOT NULL, measures_reviewed TEXT NOT NULL,
+                reports TEXT NOT NULL,
                 headline_learning TEXT, moderation_learning TEXT, recorded_by TEXT NOT NULL,
                 recorded_at TEXT NOT NULL
             )""",
@@ -42,8 +43,9 @@ class MeetingsProjector(Projector):
     def meeting_held(self, tx: Tx, env: EventEnvelope, p: e.QAMeetingHeld) -> None:
         tx.execute(
             "INSERT INTO proj_meetings (meeting_id, kind, cycle_id, service_area, focus, held_on, cycle_week,"
-            " in_expected_week, chair_id, attendee_ids, invitee_ids, measures_reviewed, reports, headline_learning,"
-            " moderation_learning, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " in_expected_week, chair_id, attendee_ids, invitee_ids, pdl_post_vacant, measures_reviewed, reports,"
+            " headline_learning, moderation_learning, recorded_by, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (meeting_id) DO NOTHING",
             (
                 str(env.aggregateid),
@@ -57,6 +59,7 @@ class MeetingsProjector(Projector):
                 p.chair_id,
                 json.dumps(p.attendee_ids),
                 json.dumps(p.invitee_ids),
+                flag(p.pdl_post_vacant),
                 json.dumps(p.measures_reviewed),
                 json.dumps([r.model_dump(mode="json") for r in p.reports]),
                 p.headline_learning,

@@ -69,17 +69,22 @@ def grades(audit: Row) -> dict[str, Any]:
     }
 
 
+def _flag(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
 def reflective_discussion(audit: Row, people: Directory, as_of: date) -> dict[str, Any]:
-    """The RCD as logged: when, by whom, who took part in which capacity and whether they attended."""
+    """The RCD as logged: when, held by whom (the auditor), logged by whom, and everyone it needed or
+    invited with whether they attended (and why not); the Service Manager's invitation and attendance."""
     logged = bool(audit["rcd_logged"])
     participants = json.loads(audit["rcd_participants"] or "[]")
-    invited = json.loads(audit["practitioners_audited"] or "[]")
-    taking_part = {p["participant_id"] for p in participants if p.get("attended", True)}
+    listed = {p["participant_id"] for p in participants}
     return {
         "logged": logged,
         "due_on": audit["rcd_due_on"],
         "overdue": rcd_overdue(audit, as_of),
         "held_on": audit["rcd_held_on"],
+        "held_by": people.person(audit["rcd_held_by"]),
         "logged_by": people.person(audit["rcd_logged_by"]),
         "logged_by_capacity": audit["rcd_logged_by_capacity"],
         "participants": [
@@ -88,17 +93,18 @@ def reflective_discussion(audit: Row, people: Directory, as_of: date) -> dict[st
                 "name": people.name(p["participant_id"]),
                 "capacity": p["capacity"],
                 "attended": p.get("attended", True),
-                "reason_not_attended": p.get("reason"),
+                "absence_reason": p.get("absence_reason"),
+                "absence_note": p.get("absence_note"),
             }
             for p in participants
         ],
-        # Others whose practice was audited are invited (guidance §4); shown with whether they came.
-        "practitioners_audited": [
-            {"staff_id": s, "name": people.name(s), "attended": s in taking_part if logged else None} for s in invited
-        ],
-        "service_manager_present": None
-        if audit["service_manager_present"] is None
-        else bool(audit["service_manager_present"]),
+        # Others whose practice was audited are invited (guidance §4); one the RCD does not list is shown
+        # as not recorded.
+        "practitioners_audited_not_recorded": people.people(
+            [s for s in json.loads(audit["practitioners_audited"] or "[]") if logged and s not in listed]
+        ),
+        "service_manager_invited": _flag(audit["service_manager_invited"]),
+        "service_manager_attended": _flag(audit["service_manager_attended"]),
     }
 
 
@@ -127,5 +133,8 @@ def audit_view(audit: Row, people: Directory, as_of: date) -> dict[str, Any]:
         "moderated_on": audit["moderated_on"],
         "moderators": people.people(json.loads(audit["moderator_ids"] or "[]")),
         "flagged_own_service_area": bool(audit["flagged_own_service_area"]),
+        "flagged_tool": _flag(audit["flagged_tool"]),
+        "expected_tool": audit["expected_tool"],
+        "flagged_outside_moderation_week": _flag(audit["flagged_outside_moderation_week"]),
         "reflective_discussion": reflective_discussion(audit, people, as_of),
     }

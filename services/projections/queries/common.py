@@ -111,25 +111,30 @@ def tool_label(tool: str, version: int) -> tuple[str, dict[str, str]]:
 
 
 def domain_profile(audits: Iterable[Row], top: int = 3) -> list[dict[str, Any]]:
-    """Per tool and version: the domains most often graded good/outstanding (strengths) and
-    RI/inadequate (challenges). A domain of one tool never pools with a same-named domain of another,
-    and its title is the one the grades were given under."""
-    counts: dict[tuple[str, int], tuple[Counter[str], Counter[str], int]] = {}
+    """Per tool and version: the domains most often graded good/outstanding (strengths; ties go to the
+    one more often outstanding) and requires improvement/inadequate (challenges; ties go to the one more
+    often inadequate). A domain of one tool never pools with a same-named domain of another, and its title
+    is the one the grades were given under."""
+    counts: dict[tuple[str, int], list[Any]] = {}
     for audit in audits:
         key = (audit["tool"], int(audit["tool_version"]))
-        strong, weak, n = counts.get(key, (Counter(), Counter(), 0))
+        strong, weak, outstanding, inadequate, n = counts.setdefault(
+            key, [Counter(), Counter(), Counter(), Counter(), 0]
+        )
         for domain, grade in json.loads(audit["domain_grades"] or "{}").items():
             if grade in STRONG:
                 strong[domain] += 1
+                outstanding[domain] += grade == Grade.OUTSTANDING.value
             elif grade in WEAK:
                 weak[domain] += 1
-        counts[key] = (strong, weak, n + 1)
+                inadequate[domain] += grade == Grade.INADEQUATE.value
+        counts[key][4] = n + 1
     profiles = []
-    for (tool, version), (strong, weak, audited) in sorted(counts.items()):
+    for (tool, version), (strong, weak, outstanding, inadequate, audited) in sorted(counts.items()):
         title, titles = tool_label(tool, version)
 
-        def ranked(counter: Counter[str], titles: dict[str, str] = titles) -> list[dict[str, Any]]:
-            order = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+        def ranked(counter: Counter[str], worst: Counter[str], titles: dict[str, str] = titles) -> list[dict[str, Any]]:
+            order = sorted(counter.items(), key=lambda item: (-item[1], -worst[item[0]], item[0]))
             return [{"domain": d, "title": titles.get(d, d), "audits": n} for d, n in order[:top] if n > 0]
 
         profiles.append(
@@ -138,8 +143,8 @@ def domain_profile(audits: Iterable[Row], top: int = 3) -> list[dict[str, Any]]:
                 "tool_version": version,
                 "tool_title": title,
                 "audits": audited,
-                "strengths": ranked(strong),
-                "challenges": ranked(weak),
+                "strengths": ranked(strong, outstanding),
+                "challenges": ranked(weak, inadequate),
                 "by_domain": [
                     {
                         "domain": d,

@@ -25,14 +25,27 @@ from services.projections.queries.learning import (
     action_summary,
     actions_from,
     audit_line,
+    early_help_learning,
     moderation_learning,
     outside_cycle_audits,
 )
 from services.projections.queries.meetings import held_meetings, meetings_evidence, slot_of
-from services.projections.queries.reports import grade_trend
+from services.projections.queries.reports import grade_trend, meeting_label
 
 if TYPE_CHECKING:
     from services.projections.store import Row, Tx
+
+
+def flags(audit: Row) -> list[str]:
+    """The guidance's flags on an audit (never refusals): why the QA Manager may want to look again."""
+    found = []
+    if audit["flagged_own_service_area"]:
+        found.append("allocated within the auditor's own service area")
+    if audit["flagged_tool"]:
+        found.append(f"not audited with the {(audit['expected_tool'] or '').replace('_', ' ')} tool their group uses")
+    if audit["flagged_outside_moderation_week"]:
+        found.append(f"moderated in week {audit['moderation_cycle_week']}, outside the moderation week (week 3)")
+    return found
 
 
 def cycle_report(tx: Tx, cycle_id: str, when: PointInTime) -> dict[str, Any]:
@@ -78,7 +91,7 @@ def cycle_report(tx: Tx, cycle_id: str, when: PointInTime) -> dict[str, Any]:
         f"a.source_kind = 'moderation' AND a.source_id IN ({', '.join('?' for _ in audits) or 'NULL'})",
         [a["audit_id"] for a in audits],
     )
-    labels = {m["meeting_id"]: f"ADQA meeting of {m['held_on']}" for m in adqa}
+    labels = {m["meeting_id"]: meeting_label(m) for m in adqa}
     labels.update({a["audit_id"]: f"the moderation of {a['child_ref']}" for a in audits})
     evidence = meetings_evidence(tx, cycle_id, when)
     return {
@@ -123,16 +136,17 @@ def cycle_report(tx: Tx, cycle_id: str, when: PointInTime) -> dict[str, Any]:
                 "auditor_service_area": a["auditor_service_area"],
                 "case_service_area": a["case_service_area"],
                 "allocated_by": people.person(a["allocated_by"]),
-                "reason": "allocated within the auditor's own service area",
+                "reason": reason,
             }
             for a in audits
-            if a["flagged_own_service_area"]
+            for reason in flags(a)
         ],
         "meetings": {
             "missing": evidence["missing"],
             "held_outside_expected_week": evidence["held_outside_expected_week"],
         },
         "outside_the_cycle": outside_cycle_audits(tx, when, cycle["week1_monday"], cycle["ends_on"], people),
+        "early_help_learning": early_help_learning(tx, when, cycle["week1_monday"], cycle["ends_on"], people),
         "actions": {
             "from_moderation": action_lines(moderation_actions, people, as_of, labels),
             "from_adqa": action_lines(adqa_actions, people, as_of, labels),

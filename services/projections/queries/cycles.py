@@ -220,7 +220,8 @@ def dashboard(tx: Tx, cycle_id: str, when: PointInTime, audience: Audience = EVE
         "inadequate_audits": {
             "count": len(inadequate_rows),
             "reflective_discussion_logged": sum(1 for a in inadequate_rows if a["rcd_logged"]),
-            "service_manager_present": sum(1 for a in inadequate_rows if a["service_manager_present"]),
+            "service_manager_invited": sum(1 for a in inadequate_rows if a["service_manager_invited"]),
+            "service_manager_present": sum(1 for a in inadequate_rows if a["service_manager_attended"]),
             "sent_to_ad_and_hos": sum(1 for a in inadequate if a["sent_to_ad_and_hos"]),
             "audits": inadequate,
         },

@@ -232,3 +232,58 @@ def specialist_learning(
         ],
         "presented": presented,
     }
+
+
+EVIDENCE_SOURCES = {
+    "complaint": "Complaint",
+    "compliment": "Compliment",
+    "service_quality_review": "Service Quality Review",
+    "family_feedback": "Feedback from children, young people and families",
+    "inspection_finding": "Inspection finding",
+}
+
+
+def _known(sql: str, params: list[Any], when: PointInTime) -> tuple[str, list[Any]]:
+    if when.known_at is None:
+        return sql, params
+    return f"{sql} AND recorded_at <= ?", [*params, when.known_at]
+
+
+def wider_evidence(
+    tx: Tx, when: PointInTime, start: str, end: str, people: Directory, area: str | None = None
+) -> list[dict[str, Any]]:
+    """Guidance §2: complaints, compliments, SQRs, family feedback and inspection findings, by date received."""
+    sql, params = "SELECT * FROM proj_wider_evidence WHERE received_on BETWEEN ? AND ?", [start, end]
+    if area is not None:
+        sql, params = f"{sql} AND service_area = ?", [*params, area]
+    sql, params = _known(sql, params, when)
+    return [
+        {
+            "evidence_id": row["evidence_id"],
+            "source": row["source"],
+            "source_title": EVIDENCE_SOURCES.get(row["source"], row["source"]),
+            "received_on": row["received_on"],
+            "service_area": row["service_area"],
+            "team": row["team"],
+            "child_ref": row["child_ref"],
+            "summary": row["summary"],
+            "recorded_by": people.person(row["recorded_by"]),
+        }
+        for row in tx.all(sql + " ORDER BY received_on, evidence_id", params)
+    ]
+
+
+def early_help_learning(tx: Tx, when: PointInTime, start: str, end: str, people: Directory) -> list[dict[str, Any]]:
+    """Guidance §5: the Early Help Service Managers' monthly summaries of learning from the Early Help audits."""
+    sql, params = _known(
+        "SELECT * FROM proj_early_help_learning WHERE month BETWEEN ? AND ?", [start[:7], end[:7]], when
+    )
+    return [
+        {
+            "month": row["month"],
+            "service_manager": people.person(row["service_manager_id"]),
+            "audits": len(json.loads(row["audit_ids"])),
+            "learning": row["learning"],
+        }
+        for row in tx.all(sql + " ORDER BY month, summary_id", params)
+    ]

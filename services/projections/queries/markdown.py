@@ -18,6 +18,10 @@ def day(text: str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def grade(text: str | None) -> str:
     return "-" if not text else text.replace("_", " ")
 
@@ -26,12 +30,18 @@ def who(person: dict[str, Any] | None) -> str:
     return "-" if not person else str(person["name"])
 
 
-def names(people: list[dict[str, Any]]) -> str:
-    return ", ".join(who(p) for p in people) or "-"
+def names(people: list[dict[str, Any]], empty: str = "-") -> str:
+    return ", ".join(who(p) for p in people) or empty
 
 
 def one_line(text: str | None) -> str:
     return "-" if not text else " ".join(str(text).split())
+
+
+def sentence(text: str | None) -> str:
+    """One line that ends as a sentence does, so two of them can follow each other."""
+    line = one_line(text)
+    return line if line.endswith((".", "!", "?", "-")) else f"{line}."
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -71,10 +81,10 @@ def audit_ref(line: dict[str, Any]) -> str:
     return f"{line['child_ref']} (audited by {who(line.get('auditor'))}{when})"
 
 
-def domain_profiles(profiles: list[dict[str, Any]]) -> list[str]:
+def domain_profiles(profiles: list[dict[str, Any]], level: int = 3) -> list[str]:
     lines: list[str] = []
     for profile in profiles:
-        lines += heading(3, f"{profile['tool_title']}: {profile['audits']} audits")
+        lines += heading(level, f"{profile['tool_title']}: {plural(profile['audits'], 'audit')}")
         lines += bullets(
             [f"Strength: **{d['title']}** (good or outstanding in {d['audits']})" for d in profile["strengths"]]
             + [
@@ -85,24 +95,28 @@ def domain_profiles(profiles: list[dict[str, Any]]) -> list[str]:
     return lines or ["_No graded audits yet._", ""]
 
 
-def learning_by_domain(learning: dict[str, Any], per_domain: int | None = None) -> list[str]:
-    """The auditors' own words, by domain: what is working well, then what needs to improve."""
+def learning_by_domain(learning: dict[str, Any], profiles: list[dict[str, Any]], per_domain: int = 3) -> list[str]:
+    """The auditors' own words for the domains most often strong (what is working well) and most often
+    weak (what needs to improve), per audit tool: a few findings each, with the case beside each."""
+    entries = {(e["tool"], e["tool_version"], e["domain"]): e for e in learning["by_domain"]}
     lines: list[str] = []
     for side, title in (("strengths", "What is working well"), ("challenges", "What needs to improve")):
         lines += heading(3, title)
         found = False
-        for entry in learning["by_domain"]:
-            quotes = entry[side]
-            if not quotes:
-                continue
-            found = True
-            lines.append(f"**{entry['title']}** ({entry['tool_title']})")
-            lines.append("")
-            shown = quotes if per_domain is None else quotes[:per_domain]
-            lines += [f"- {one_line(q['finding'])} ({audit_ref(q)}, {grade(q['grade'])})" for q in shown]
-            if len(shown) < len(quotes):
-                lines.append(f"- …and {len(quotes) - len(shown)} more audits")
-            lines.append("")
+        for profile in profiles:
+            for ranked in profile[side]:
+                entry = entries.get((profile["tool"], profile["tool_version"], ranked["domain"]))
+                if not entry or not entry[side]:
+                    continue
+                found = True
+                quotes = entry[side]
+                lines += [f"**{entry['title']}** ({entry['tool_title']}, {plural(ranked['audits'], 'audit')})", ""]
+                lines += [
+                    f"- {one_line(q['finding'])} ({audit_ref(q)}, {grade(q['grade'])})" for q in quotes[:per_domain]
+                ]
+                if len(quotes) > per_domain:
+                    lines.append(f"- …and {plural(len(quotes) - per_domain, 'more audit')}")
+                lines.append("")
         if not found:
             lines += ["_None recorded._", ""]
     return lines
@@ -112,8 +126,8 @@ def audits_in_their_words(learning: dict[str, Any]) -> list[str]:
     lines = heading(3, "Each audit in the auditor's words")
     for a in learning["audits"]:
         lines += [
-            f"- **{audit_ref(a)}**, {grade(a['effective_grade'])}: strengths: {one_line(a['strengths'])} "
-            f"Challenges: {one_line(a['challenges'])}"
+            f"- **{audit_ref(a)}**, {grade(a['effective_grade'])}. Strengths: {sentence(a['strengths'])} "
+            f"Challenges: {sentence(a['challenges'])}"
         ]
     return [*lines, ""] if learning["audits"] else [*lines, "_No audits submitted yet._", ""]
 
@@ -189,7 +203,7 @@ def specialist(learning: dict[str, Any]) -> list[str]:
     lines = bullets(
         [
             f"**{a['topic'] or 'Specialist audit'}**, {audit_ref(a)}, {grade(a['effective_grade'])}: "
-            f"{one_line(a['summary'])} Strengths: {one_line(a['strengths'])} Challenges: {one_line(a['challenges'])}"
+            f"{sentence(a['summary'])} Strengths: {sentence(a['strengths'])} Challenges: {sentence(a['challenges'])}"
             for a in learning["audits"]
         ],
         empty=f"No specialist or thematic audits completed between {day(learning['from'])} and {day(learning['to'])}.",
@@ -208,9 +222,39 @@ def outside_cycle(groups: list[dict[str, Any]]) -> list[str]:
         lines.append("")
         lines += bullets(
             [
-                f"{audit_ref(a)}, {grade(a['effective_grade'])}: strengths: {one_line(a['strengths'])} "
-                f"Challenges: {one_line(a['challenges'])}"
+                f"{audit_ref(a)}, {grade(a['effective_grade'])}. Strengths: {sentence(a['strengths'])} "
+                f"Challenges: {sentence(a['challenges'])}"
                 for a in g["audits"]
             ]
         )
     return lines or ["_None in this period._", ""]
+
+
+def evidence(items: list[dict[str, Any]]) -> list[str]:
+    def where(item: dict[str, Any]) -> str:
+        parts = [p for p in (item["team"], item["child_ref"]) if p]
+        return f" ({', '.join(parts)})" if parts else ""
+
+    return bullets(
+        [
+            f"**{e['source_title']}**, received {day(e['received_on'])}{where(e)}: {one_line(e['summary'])}"
+            for e in items
+        ],
+        empty="No wider evidence recorded for this period.",
+    )
+
+
+def early_help(items: list[dict[str, Any]]) -> list[str]:
+    return bullets(
+        [
+            f"{month(x['month'])}, {who(x['service_manager'])} (from {plural(x['audits'], 'audit')}): "
+            f"{one_line(x['learning'])}"
+            for x in items
+        ],
+        empty="No summary of learning recorded for this period.",
+    )
+
+
+def month(text: str) -> str:
+    value = date.fromisoformat(f"{text}-01")
+    return f"{value:%B %Y}"

@@ -10,17 +10,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from schemas.notification_rules import GOOD_AUDIT_SHARED, SENT_TO_AD_AND_HOS, ids_of
+
 if TYPE_CHECKING:
     from services.projections.queries.common import PointInTime
     from services.projections.queries.directory import Directory
     from services.projections.store import Row, Tx
 
-# Guidance §4: "All inadequate audits are also sent to the Assistant Director and their Head of Service".
-# `audit.inadequate.escalate` is the id receipts were first recorded with. Inviting the Service Manager
-# to the reflective discussion (`audit.inadequate.invite_service_manager`) is not this.
-SENT_TO_AD_AND_HOS_RULES = ("audit.inadequate.escalate", "audit.inadequate.sent_to_ad_and_hos")
+# Guidance §4: "All inadequate audits are also sent to the Assistant Director and their Head of Service",
+# under every id the rule has had (receipts keep the id they were recorded with). Inviting the Service
+# Manager to the reflective discussion is another rule, not this.
+SENT_TO_AD_AND_HOS_RULES = ids_of(SENT_TO_AD_AND_HOS)
 # "All good and outstanding audits are also shared with the Assistant Director, their HoS and SM."
-SHARED_RULES = ("audit.good.share", "audit.good.shared_with_ad_hos_sm")
+SHARED_RULES = ids_of(GOOD_AUDIT_SHARED)
 
 
 def receipts(tx: Tx, audit_ids: list[str], rules: tuple[str, ...], when: PointInTime) -> dict[str, list[Row]]:

@@ -15,6 +15,8 @@ from services.projections.queries.markdown import (
     bullets,
     day,
     domain_profiles,
+    early_help,
+    evidence,
     grade,
     grades_table,
     heading,
@@ -23,6 +25,7 @@ from services.projections.queries.markdown import (
     names,
     one_line,
     outside_cycle,
+    plural,
     specialist,
     table,
     trend_table,
@@ -34,13 +37,14 @@ def head_of_service_markdown(r: dict[str, Any]) -> str:
     c, f = r["completion"], r["findings"]
     lines = [
         *heading(1, f"{r['service_area_title']}: Head of Service QA report, {r['cycle_name']}"),
-        f"_Draft from the QA ledger as of {day(r['as_of'])}. Head of Service: {names(r['heads_of_service'])}._",
+        f"_Draft from the QA ledger as of {day(r['as_of'])}. Head of Service: "
+        f"{names(r['heads_of_service'], 'none in post')}._",
         "",
         *heading(2, "Headline learning"),
         *bullets([f"{x['meeting']}: {one_line(x['learning'])}" for x in r["headline_learning"]]),
         *heading(2, "Strengths and challenges from this cycle's audits"),
-        *learning_by_domain(r["strengths_and_challenges"]),
         *audits_in_their_words(r["strengths_and_challenges"]),
+        *learning_by_domain(r["strengths_and_challenges"], r["domains"]),
         *heading(2, "What we are doing"),
         *bullets(
             [
@@ -60,6 +64,16 @@ def head_of_service_markdown(r: dict[str, Any]) -> str:
         "",
         *heading(2, "Learning from specialist and thematic audits"),
         *specialist(r["specialist_and_thematic_learning"]),
+        *heading(2, "Wider evidence: complaints, compliments, reviews, feedback and inspection"),
+        *evidence(r["wider_evidence"]),
+        *(
+            [
+                *heading(2, "Early Help: the Service Managers' learning from the audits"),
+                *early_help(r["early_help_learning"]),
+            ]
+            if r["early_help_learning"]
+            else []
+        ),
         *heading(2, "Audits outside the 8-week cycle"),
         *outside_cycle(r["outside_the_cycle"]),
         *heading(2, "Impact of actions set at previous meetings"),
@@ -98,7 +112,7 @@ def head_of_service_markdown(r: dict[str, Any]) -> str:
         *heading(3, "Grade trend"),
         *trend_table(r["grade_trend"], "cycle", "cycle_name"),
         *heading(3, "Domains"),
-        *domain_profiles(r["domains"]),
+        *domain_profiles(r["domains"], level=4),
     ]
     return "\n".join(lines)
 
@@ -112,16 +126,20 @@ def cycle_report_markdown(r: dict[str, Any]) -> str:
         *heading(2, "Headlines across the service"),
     ]
     for h in r["headlines"]:
-        lines += heading(3, f"{h['title']} (Head of Service: {names(h['heads_of_service'])})")
+        several_tools = len({d["tool_title"] for d in h["strengths"] + h["challenges"]}) > 1
+
+        def domains(found: list[dict[str, Any]], several_tools: bool = several_tools) -> str:
+            return ", ".join(d["title"] + (f" ({d['tool_title']})" if several_tools else "") for d in found) or "-"
+
+        grades = ", ".join(f"{n} {grade(g)}" for g, n in h["grades"].items() if n) or "none yet"
+        lines += heading(3, f"{h['title']} (Head of Service: {names(h['heads_of_service'], 'none in post')})")
         lines += bullets(
-            [f"{h['submitted']} audits of the area's cases submitted"]
-            + [f"Strength: {d['title']} ({d['tool_title']})" for d in h["strengths"]]
-            + [f"Challenge: {d['title']} ({d['tool_title']})" for d in h["challenges"]]
+            [f"{plural(h['submitted'], 'audit')} of the area's cases: {grades}"]
+            + ([f"Strengths: {domains(h['strengths'])}"] if h["strengths"] else [])
+            + ([f"Challenges: {domains(h['challenges'])}"] if h["challenges"] else [])
             + [f"Headline learning: {one_line(text)}" for text in h["headline_learning"]]
         )
     lines += [
-        *heading(3, "Effective grades across the service"),
-        *grades_table(r["grade_distribution"]),
         *moderation(r["moderation_learning"], cov),
         *heading(3, "Coverage by service area"),
         *table(
@@ -137,6 +155,8 @@ def cycle_report_markdown(r: dict[str, Any]) -> str:
                 for a in cov["by_service_area"]
             ],
         ),
+        *heading(3, "Effective grades across the service"),
+        *grades_table(r["grade_distribution"]),
         *heading(2, "Inadequate audits"),
         *bullets(
             [
@@ -196,6 +216,8 @@ def cycle_report_markdown(r: dict[str, Any]) -> str:
         ),
         *heading(2, "Audits outside the 8-week cycle"),
         *outside_cycle(r["outside_the_cycle"]),
+        *heading(3, "Early Help: the Service Managers' learning from the audits"),
+        *early_help(r["early_help_learning"]),
         *heading(2, "Actions from moderation and the ADQA meeting"),
         *action_figures(r["actions"]),
         *actions_table([*r["actions"]["from_moderation"], *r["actions"]["from_adqa"]]),
@@ -248,7 +270,7 @@ def six_monthly_markdown(r: dict[str, Any]) -> str:
         *trend_table(r["grade_trend"], "month", "month"),
         *heading(2, "Strengths and challenges by domain"),
         *domain_profiles(r["domains"]),
-        *learning_by_domain(r["strengths_and_challenges"], per_domain=3),
+        *learning_by_domain(r["strengths_and_challenges"], r["domains"]),
         *moderation(r["moderation"], None),
         f"Moderated: {percent_text(r['moderation']['percent_of_submitted'])} of the audits submitted in the period.",
         "",
@@ -266,7 +288,11 @@ def six_monthly_markdown(r: dict[str, Any]) -> str:
             ],
         ),
         *specialist(r["specialist_and_thematic_learning"]),
+        *heading(2, "Wider evidence: complaints, compliments, reviews, feedback and inspection"),
+        *evidence(r["wider_evidence"]),
         *heading(2, "Audits outside the 8-week cycle"),
         *outside_cycle(r["outside_the_cycle"]),
+        *heading(3, "Early Help: the Service Managers' learning from the audits"),
+        *early_help(r["early_help_learning"]),
     ]
     return "\n".join(lines)

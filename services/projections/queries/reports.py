@@ -10,6 +10,7 @@ import json
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from schemas.vocabulary import ServiceArea
 from services.projections.queries.audits import audits_where, cycle_audits, cycle_row, is_overdue, rcd_overdue
 from services.projections.queries.common import PointInTime, area_title, domain_profile, grade_distribution
 from services.projections.queries.cycles import (
@@ -24,10 +25,12 @@ from services.projections.queries.learning import (
     action_summary,
     actions_from,
     audit_line,
+    early_help_learning,
     moderation_learning,
     outside_cycle_audits,
     specialist_learning,
     strengths_and_challenges,
+    wider_evidence,
 )
 from services.projections.queries.meetings import held_meetings, slot_of
 
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from services.projections.store import Row, Tx
 
 TREND_CYCLES = 4  # this cycle and the three before it
+EARLY_HELP = ServiceArea.EARLY_HELP.value
 CYCLE_WEEKS = timedelta(weeks=8)
 
 
@@ -48,7 +52,8 @@ def meetings_known(tx: Tx, when: PointInTime, where: str, params: list[Any]) -> 
 
 def meeting_label(meeting: Row) -> str:
     kind = "ADQA meeting" if meeting["kind"] == "adqa" else "HoS QA meeting"
-    return f"{kind} of {meeting['held_on']}"
+    held = date.fromisoformat(meeting["held_on"])
+    return f"{kind} of {held.day} {held:%B %Y}"
 
 
 def grade_trend(tx: Tx, cycle: Row, when: PointInTime, area: str | None) -> list[dict[str, Any]]:
@@ -134,6 +139,8 @@ def head_of_service_report(tx: Tx, cycle_id: str, area: str, when: PointInTime) 
     )
     this_cycle_lines = action_lines(this_cycle, people, as_of, labels)
     adqa_starts = date.fromisoformat(cycle["adqa_week_starts"])
+    # "The last audit cycle" as the ADQA meeting sees it: the 8 weeks before its week.
+    last_cycle = ((adqa_starts - CYCLE_WEEKS).isoformat(), (adqa_starts - timedelta(days=1)).isoformat())
     return {
         "kind": "head_of_service_report",
         "cycle_id": cycle_id,
@@ -180,15 +187,9 @@ def head_of_service_report(tx: Tx, cycle_id: str, area: str, when: PointInTime) 
             **coverage_figures(cases, int(cycle["moderation_floor_percent"])),
             **moderation_learning(submitted, meetings, people),
         },
-        "specialist_and_thematic_learning": specialist_learning(
-            tx,
-            when,
-            (adqa_starts - CYCLE_WEEKS).isoformat(),
-            (adqa_starts - timedelta(days=1)).isoformat(),
-            people,
-            meetings,
-            area,
-        ),
+        "specialist_and_thematic_learning": specialist_learning(tx, when, *last_cycle, people, meetings, area),
+        "wider_evidence": wider_evidence(tx, when, *last_cycle, people, area),
+        "early_help_learning": early_help_learning(tx, when, *last_cycle, people) if area == EARLY_HELP else [],
         "outside_the_cycle": outside_cycle_audits(tx, when, cycle["week1_monday"], cycle["ends_on"], people, area),
         "actions": {
             **action_summary(this_cycle_lines),

@@ -17,10 +17,12 @@ from services.projections.queries.learning import (
     action_lines,
     action_summary,
     actions_from,
+    early_help_learning,
     moderation_learning,
     outside_cycle_audits,
     specialist_learning,
     strengths_and_challenges,
+    wider_evidence,
 )
 from services.projections.queries.reports import meeting_label, meetings_known
 
@@ -133,6 +135,8 @@ def six_monthly_report(tx: Tx, to: date, when: PointInTime | None = None) -> dic
         "specialist_audits": specialist_programme(tx, window, submitted),
         "specialist_and_thematic_learning": specialist_learning(tx, when, window[0], window[1], people, meetings),
         "outside_the_cycle": outside_cycle_audits(tx, when, window[0], window[1], people),
+        "wider_evidence": wider_evidence(tx, when, window[0], window[1], people),
+        "early_help_learning": early_help_learning(tx, when, window[0], window[1], people),
     }
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from schemas.envelope import EventEnvelope
 from schemas.events import AuditGraded, AuditModerated
+from schemas.integrity import contract_name
 from services.projections.projectors.base import LONDON, utc_text
 from services.projections.queries.common import NotFoundError
 
@@ -85,7 +86,7 @@ def trail_grades(events: list[dict[str, Any]]) -> dict[str, dict[str, str | None
     included), the moderator's grade, and the effective one (the moderator's when moderated)."""
     grades: dict[str, dict[str, str | None]] = {}
     for event in events:
-        if event["type"] not in ("AuditGraded", "AuditModerated"):
+        if contract_name(event["type"]) not in ("AuditGraded", "AuditModerated"):
             continue
         payload = EventEnvelope.model_validate(event).payload()
         entry = grades.setdefault(event["aggregateid"], {"auditor_grade": None, "moderated_grade": None})

@@ -42,7 +42,8 @@ def stream(aggregate_id: UUID, ledger: LedgerDep, actor: ActorDep) -> list[Event
 
 @router.get("/tools", summary="Audit tools and their domains (versioned data)")
 def tools() -> list[dict[str, object]]:
-    """The domain ids to use in `domain_findings`. The ten domain titles are a marked sample."""
+    """The domain ids to use in `domain_findings`. Every tool's domains are a marked sample: `note` says
+    what the guidance says of the tool (it names the tools but lists none of their domains)."""
     return [
         {
             "tool": t.tool.value,
@@ -50,6 +51,7 @@ def tools() -> list[dict[str, object]]:
             "title": t.title,
             "used_by": t.used_by,
             "sample_domains": t.sample_domains,
+            "note": t.note,
             "domains": [{"id": d.id, "title": d.title} for d in t.domains],
         }
         for t in all_tools()

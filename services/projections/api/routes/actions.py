@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from schemas.bounds import SINGLE_LINE
 from schemas.vocabulary import ActionSourceKind, ServiceArea
 from services.platform.problems import PermissionDenied
 from services.projections.api.deps import PointInTimeDep, ProjectionsDep, ScopeDep
@@ -58,8 +59,12 @@ def get_outstanding_actions(
     projections: ProjectionsDep,
     scope: ScopeDep,
     when: PointInTimeDep,
-    owner: Annotated[str | None, Query(description="Owner's staff handle")] = None,
-    team: Annotated[str | None, Query(description="Owner's team")] = None,
+    owner: Annotated[
+        str | None, Query(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$", description="Owner's staff handle")
+    ] = None,
+    team: Annotated[
+        str | None, Query(min_length=1, max_length=500, pattern=SINGLE_LINE, description="Owner's team")
+    ] = None,
     service_area: Annotated[ServiceArea | None, Query(description="Owner's service area")] = None,
     source: Annotated[ActionSourceKind | None, Query(description="Where the action came from")] = None,
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from schemas.bounds import SINGLE_LINE
 from schemas.vocabulary import ActionSourceKind, Grade, MeetingKind, Role, ServiceArea
 from services.platform.paging import PageDep
 from services.platform.problems import PermissionDenied
@@ -29,7 +30,7 @@ from services.projections.queries.registers import (
 
 router = APIRouter(prefix="/registers", tags=["registers"])
 StaffHandle = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$", description="A staff handle")]
-Team = Annotated[str | None, Query(min_length=1, max_length=500, description="A team's name")]
+Team = Annotated[str | None, Query(min_length=1, max_length=500, pattern=SINGLE_LINE, description="A team's name")]
 Area = Annotated[ServiceArea | None, Query(description="A service area")]
 PAGING = (
     "Keyset-paged: at most `limit` items (default 50, at most 500) and `next_cursor` when more follow; pass it back "
@@ -57,7 +58,9 @@ def get_audits_register(
     auditor: StaffHandle = None,
     service_area: Annotated[ServiceArea | None, Query(description="The service area of the child's case")] = None,
     auditor_service_area: Annotated[ServiceArea | None, Query(description="The auditor's service area")] = None,
-    team: Annotated[str | None, Query(min_length=1, max_length=500, description="The child's case team")] = None,
+    team: Annotated[
+        str | None, Query(min_length=1, max_length=500, pattern=SINGLE_LINE, description="The child's case team")
+    ] = None,
     status: Annotated[Literal["allocated", "submitted", "moderated", "withdrawn"] | None, Query()] = None,
     effective_grade: Annotated[
         Grade | None, Query(description="Moderated grade if moderated, else the auditor's")

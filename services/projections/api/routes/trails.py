@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
+from schemas.bounds import SINGLE_LINE
 from services.platform.problems import PermissionDenied
 from services.projections.api.access import Scope, log_trail_read
 from services.projections.api.deps import ProjectionsDep, ScopeDep
@@ -126,7 +127,7 @@ def get_child_trail(
     response_class=JSONResponse,
 )
 def get_team_trail(
-    team: Annotated[str, Path(min_length=1, max_length=100, examples=["Children in Care 1"])],
+    team: Annotated[str, Path(min_length=1, max_length=500, pattern=SINGLE_LINE, examples=["Children in Care 1"])],
     projections: ProjectionsDep,
     scope: ScopeDep,
     as_of: AsOfInstant = None,
@@ -143,8 +144,10 @@ def read_log(
     projections: ProjectionsDep,
     scope: ScopeDep,
     kind: Annotated[Literal["audit", "child", "team"] | None, Query()] = None,
-    subject: Annotated[str | None, Query(max_length=200, description="An audit id, child reference or team")] = None,
-    reader: Annotated[str | None, Query(max_length=64)] = None,
+    subject: Annotated[
+        str | None, Query(max_length=500, pattern=SINGLE_LINE, description="An audit id, child reference or team")
+    ] = None,
+    reader: Annotated[str | None, Query(max_length=64, pattern=SINGLE_LINE)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Every read of a trail is recorded here, newest first: the reader, their roles, the subject,
