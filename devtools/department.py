@@ -6,6 +6,8 @@ Tokens are minted with the deployment's local dev key, with each person's roles 
 
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -120,10 +122,13 @@ class ApiError(RuntimeError):
 class Client:
     """The public HTTP API of one service, speaking as members of the department."""
 
-    def __init__(self, base_url: str, signing_key: str, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, signing_key: str, timeout: float = 30.0, retry_seconds: float = 0.0) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=timeout)
         self.auth = AuthSettings(local_key=signing_key)
         self._tokens: dict[str, str] = {}
+        # How long to keep retrying a POST that carries an Idempotency-Key while the service cannot be
+        # reached (it may be restarting): the key makes a retry return the first answer, never a second fact.
+        self.retry_seconds = retry_seconds
 
     def headers(self, who: str) -> dict[str, str]:
         if who not in self._tokens:
@@ -134,7 +139,15 @@ class Client:
 
     def post(self, who: str, path: str, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
         headers = self.headers(who) | ({"Idempotency-Key": key} if key else {})
-        answer = self.http.post(path, json=body, headers=headers)
+        deadline = time.monotonic() + (self.retry_seconds if key else 0.0)
+        while True:
+            try:
+                answer = self.http.post(path, json=body, headers=headers)
+                break
+            except httpx.TransportError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.5)
         if answer.status_code >= 400:
             raise ApiError("POST", path, answer.status_code, answer.text)
         return answer.json()  # type: ignore[no-any-return]
@@ -196,7 +209,7 @@ class Ledger:
 
     def cycle(self, name: str, week1_monday: date) -> str:
         body = {"name": name, "week1_monday": week1_monday.isoformat()}
-        return str(self.client.post("qa.manager", "/v1/cycles", body)["id"])
+        return str(self.client.post("qa.manager", "/v1/cycles", body, key=f"cycle-{week1_monday}")["id"])
 
     def allocate(
         self, cycle_id: str | None, auditor: str, child_ref: str, case_team: str, by: str = "qa.manager", **extra: Any
@@ -231,7 +244,7 @@ class Ledger:
             "domain_findings": domain_findings or findings(grade, tool),
             "overall_grade": grade,
         }
-        self.client.post(auditor, f"/v1/audits/{audit_id}/submission", body)
+        self.client.post(auditor, f"/v1/audits/{audit_id}/submission", body, key=f"submit-{audit_id}")
 
     def discuss(self, audit_id: str, case_team: str, auditor: str, held_on: date, *, inadequate: bool) -> None:
         """The RCD: the practitioner and their manager; logged by the Service Manager when inadequate."""
@@ -248,13 +261,12 @@ class Ledger:
             "participants": participants,
             "notes": "Reflected on the findings with the practitioner; agreed what will change for the child.",
         }
-        self.client.post(
-            service_manager if inadequate else team_manager, f"/v1/audits/{audit_id}/reflective-discussion", body
-        )
+        logger = service_manager if inadequate else team_manager
+        self.client.post(logger, f"/v1/audits/{audit_id}/reflective-discussion", body, key=f"rcd-{audit_id}")
 
     def moderate(self, audit_id: str, grade: str, by: str = "qa.manager", feedback: str | None = None) -> None:
         body = {"moderated_grade": grade, "feedback": feedback or "The findings support the grade given."}
-        self.client.post(by, f"/v1/audits/{audit_id}/moderation", body)
+        self.client.post(by, f"/v1/audits/{audit_id}/moderation", body, key=f"moderate-{audit_id}-{grade}")
 
     def agree_action(
         self, owner: str, source_kind: str, source_id: str, due_on: date, description: str, by: str | None = None
@@ -267,10 +279,11 @@ class Ledger:
             "source_kind": source_kind,
             "source_id": source_id,
         }
-        return str(self.client.post(by or owner, "/v1/actions", body)["id"])
+        key = f"action-{source_id}-{owner}-{hashlib.sha256(description.encode()).hexdigest()[:12]}"
+        return str(self.client.post(by or owner, "/v1/actions", body, key=key)["id"])
 
     def complete_action(self, action_id: str, owner: str, outcome: str) -> None:
-        self.client.post(owner, f"/v1/actions/{action_id}/completion", {"outcome": outcome})
+        self.client.post(owner, f"/v1/actions/{action_id}/completion", {"outcome": outcome}, key=f"done-{action_id}")
 
 
 SUMMARY_BY_GRADE = {

@@ -121,9 +121,10 @@ class ServiceProcess:
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no final commit. What a crash looks like."""
-        if self.process is not None and self.alive():
-            self.process.kill()
-            self.process.wait(10)
+        process = self.process  # a supervisor may start a new one as soon as this one is gone
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(10)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process is None:
@@ -192,14 +193,14 @@ class Supervisor:
     max_backoff: float = 30.0
     stable_after: float = 60.0
     restarts: Counter[str] = field(default_factory=Counter)
-    _crashes: Counter[str] = field(default_factory=Counter)  # in a row, per service
-    _due: dict[str, float] = field(default_factory=dict)  # restart time of each service that is down
-    _up_since: dict[str, float] = field(default_factory=dict)
+    crashes_in_a_row: Counter[str] = field(default_factory=Counter)  # in a row, per service
+    restart_due: dict[str, float] = field(default_factory=dict)  # restart time of each service that is down
+    up_since: dict[str, float] = field(default_factory=dict)
 
     def watch(self, stop: threading.Event, poll: float = 0.2) -> None:
         """Until `stop` is set: notice exits, restart when their backoff is over."""
         now = time.monotonic()
-        self._up_since = {service.name: now for service in self.services}
+        self.up_since = {service.name: now for service in self.services}
         while not stop.wait(poll):
             self.check(time.monotonic())
 
@@ -207,26 +208,26 @@ class Supervisor:
         for service in self.services:
             name = service.name
             if service.alive():
-                if now - self._up_since.get(name, now) >= self.stable_after:
-                    self._crashes[name] = 0
-            elif name not in self._due:
-                self._crashes[name] += 1
-                delay = min(self.max_backoff, self.first_backoff * 2 ** (self._crashes[name] - 1))
-                self._due[name] = now + delay
+                if now - self.up_since.get(name, now) >= self.stable_after:
+                    self.crashes_in_a_row[name] = 0
+            elif name not in self.restart_due:
+                self.crashes_in_a_row[name] += 1
+                delay = min(self.max_backoff, self.first_backoff * 2 ** (self.crashes_in_a_row[name] - 1))
+                self.restart_due[name] = now + delay
                 log.error(
                     "%s exited (code %s); restarting in %.1f s (crash %d in a row). Last lines of %s:\n%s",
                     name,
                     service.returncode(),
                     delay,
-                    self._crashes[name],
+                    self.crashes_in_a_row[name],
                     service.log_path,
                     service.log_tail(5),
                 )
-            elif now >= self._due[name]:
-                del self._due[name]
+            elif now >= self.restart_due[name]:
+                del self.restart_due[name]
                 service.start()
                 self.restarts[name] += 1
-                self._up_since[name] = now
+                self.up_since[name] = now
                 log.warning("%s restarted (restart %d, pid %s)", name, self.restarts[name], service.pid)
 
 

@@ -7,9 +7,10 @@ The service then connects as that role, with `?create_table=false`, so even a co
 process cannot edit history.
 
 Given their passwords, it also gives the projections and the notifier a login role each, owning
-its own schema (`projections`, `notifier`) and granted nothing else: they follow the ledger over
-Kafka or HTTP, so they may not read the ledger's tables, nor each other's, nor create anything
-outside their schema. Running it again is safe: roles and grants are brought to this state.
+its own schema (`projections`, `notifier`, and beside each the `…_rebuild` one a rebuild builds in)
+and granted nothing else: they follow the ledger over Kafka or HTTP, so they may not read the
+ledger's tables, nor each other's, nor create anything outside their schemas. Running it again is
+safe: roles and grants are brought to this state.
 """
 
 from __future__ import annotations
@@ -57,18 +58,27 @@ def provision(admin_url: str, app_role: str, app_password: str, schema: str = "p
     return urlunparse(parts._replace(netloc=netloc, query=query))
 
 
+# Where a projections rebuild builds before it swaps in (services/projections: blue/green), beside the
+# live schema and owned by the same role, so the projections never need the right to create schemas.
+REBUILD_SUFFIX = "_rebuild"
+
+
 @dataclass(frozen=True)
 class ConsumerRole:
-    """A consumer's database login: its role, password and the schema it owns."""
+    """A consumer's database login: its role, password and the schema it owns (with its rebuild area)."""
 
     role: str
     password: str
     schema: str
 
+    @property
+    def schemas(self) -> tuple[str, str]:
+        return self.schema, self.schema + REBUILD_SUFFIX
+
 
 def provision_consumer(admin_url: str, consumer: ConsumerRole) -> str:
-    """The consumer's role and schema; returns the URL it should connect with (`?schema=`)."""
-    role, schema = sql.Identifier(consumer.role), sql.Identifier(consumer.schema)
+    """The consumer's role and schemas; returns the URL it should connect with (`?schema=`)."""
+    role = sql.Identifier(consumer.role)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (consumer.role,)).fetchone()
         verb = "ALTER" if exists else "CREATE"
@@ -81,15 +91,18 @@ def provision_consumer(admin_url: str, consumer: ConsumerRole) -> str:
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, role))
         # Nobody but the owner creates in `public` (PostgreSQL 15's default; older servers allowed it).
         conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(schema, role))
-        conn.execute(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(schema, role))
-        # Tables made before the consumer had its own role (by the owner) become the consumer's.
-        for kind, name in conn.execute(
-            "SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.relname FROM pg_class c"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'S')",
-            (consumer.schema,),
-        ).fetchall():
-            conn.execute(sql.SQL("ALTER " + kind + " {}.{} OWNER TO {}").format(schema, sql.Identifier(name), role))
+        for name in consumer.schemas:
+            schema = sql.Identifier(name)
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(schema, role))
+            conn.execute(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(schema, role))
+            # Tables made before the consumer had its own role (by the owner) become the consumer's.
+            for kind, table in conn.execute(
+                "SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.relname FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'S')",
+                (name,),
+            ).fetchall():
+                owned = sql.SQL("ALTER " + kind + " {}.{} OWNER TO {}")
+                conn.execute(owned.format(schema, sql.Identifier(table), role))
     parts = urlparse(admin_url)
     netloc = f"{quote(consumer.role)}:{quote(consumer.password)}@{parts.hostname}:{parts.port or 5432}"
     return urlunparse(parts._replace(netloc=netloc, query=f"schema={consumer.schema}"))

@@ -14,6 +14,7 @@ from schemas.vocabulary import Role
 from services.notifier.adapters.store import Delivery
 from services.notifier.application import Notifier
 from services.notifier.domain import RULES
+from services.platform.authority import Registration, authorise
 from services.platform.http import PrincipalDep
 from services.platform.problems import PermissionDenied
 
@@ -25,6 +26,21 @@ def notifier(request: Request) -> Notifier:
 
 
 NotifierDep = Annotated[Notifier, Depends(notifier)]
+
+
+def reader_roles(who: PrincipalDep, app: NotifierDep) -> frozenset[Role]:
+    """The roles the staff register (the notifier's copy of it) allows the caller now: the same rule
+    as the ledger's and the projections' (services/platform/authority.py)."""
+    with app.store.transaction() as tx:
+        member = tx.staff(who.subject)
+    registration = Registration.of(member.roles, member.left_on) if member is not None else None
+    authority = authorise(who.subject, who.roles, registration, app.today())
+    if not authority.roles:
+        raise PermissionDenied(f"{authority.why_not}: no role to read notifications in")
+    return authority.roles
+
+
+ReaderRolesDep = Annotated[frozenset[Role], Depends(reader_roles)]
 
 
 class DeliveryPublic(BaseModel):
@@ -101,6 +117,7 @@ router = APIRouter(tags=["notifier"])
 @router.get("/notifications", summary="Recent deliveries, pending and dead-lettered notifications")
 def list_notifications(
     who: PrincipalDep,
+    roles: ReaderRolesDep,
     app: NotifierDep,
     recipient: Annotated[str | None, Query(description="staff handle of the recipient")] = None,
     rule: Annotated[
@@ -111,7 +128,7 @@ def list_notifications(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> NotificationList:
     """QA Manager, inspectors and services see every notification; anyone else sees only their own."""
-    if not who.roles & SEE_ALL:
+    if not roles & SEE_ALL:
         if recipient is not None and recipient != who.subject:
             raise PermissionDenied(
                 f"recipient: you may only see notifications sent to you ({who.subject}); "
@@ -124,8 +141,8 @@ def list_notifications(
 
 
 @router.get("/notifier/status", summary="Position, lag, outbox counts and dead letters of the notifier")
-def notifier_status(request: Request, who: PrincipalDep, app: NotifierDep) -> NotifierStatus:
-    if not who.roles & SEE_ALL:
+def notifier_status(request: Request, roles: ReaderRolesDep, app: NotifierDep) -> NotifierStatus:
+    if not roles & SEE_ALL:
         raise PermissionDenied("the notifier's status is for qa_manager, inspector and service roles")
     follower = getattr(request.app.state, "notifier_follower", None)
     with app.store.transaction() as tx:

@@ -3,10 +3,11 @@
 A token says who the caller is (`sub`) and which roles they claim. What they may do comes from the
 staff register as it stands at that moment: a registered member of staff acts only in roles the
 register holds for them (a token may narrow those, never widen them), and not at all from the day
-they leave. Two roles are never held in the register, because their holders are not staff:
-`inspector` (read-only, from outside the department) and `service` (a machine subscriber), so for
-those the identity provider's word is taken. A token claiming `service` acts as a machine and
-nothing else, whoever it names.
+they leave. Two roles need no registration, because their holders need not be staff: `inspector`
+(read-only, often from outside the department) and `service` (a machine subscriber). For a subject
+the register does not hold, the identity provider's word is taken for those two and nothing else;
+for one it holds, the register decides, as for any role. A token claiming `service` acts as a
+machine and nothing else, whoever it names.
 
 The ledger applies this to commands (StaffMember aggregates), the projections and the notifier to
 reads (their staff read models); each passes what its register holds as a `Registration`.
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import date
 
-# Roles whose holders are not staff, so the register never holds them for anyone.
+# Roles whose holders need not be staff: an unregistered subject may act in these on the issuer's word.
 EXTERNAL_ROLES = frozenset({Role.INSPECTOR, Role.SERVICE})
 STAFF_ROLES = frozenset(Role) - EXTERNAL_ROLES
 

@@ -65,7 +65,7 @@ def test_the_operator_names_the_first_qa_manager_once(store: tuple[str, Path]) -
         "safeguarding_quality_review",
     )
     [event] = ledger.read_stream(Actor("qa.first", frozenset({Role.QA_MANAGER})), member.id)
-    assert (event.type, event.actorid, event.actorrole) == ("StaffMemberRegistered", "ops.test", "operator")
+    assert (event.contract, event.actorid, event.actorrole) == ("StaffMemberRegistered", "ops.test", "operator")
     head = ledger.recorder.max_notification_id()
 
     again = admin(store, *FIRST)

@@ -52,7 +52,7 @@ def test_compose_is_valid_and_has_the_whole_topology(config: dict[str, Any]) -> 
         "kafka-topic",
         "mailpit",
         "ledger-provision",
-        "consumer-schemas",
+        "ledger-admin",
         *SERVICES,
     }
     assert services["kafka"]["image"].startswith("apache/kafka:")
@@ -76,11 +76,12 @@ def test_the_services_run_the_same_entry_points_as_the_local_distributed_run(
         compose_env = set(config["services"][service.name]["environment"])
         assert set(service.env) & compose_env >= {"KAFKA_BOOTSTRAP_SERVERS", "QA_LEDGER_JWT_SECRET"}
     assert config["services"]["ledger-provision"]["command"] == ["python", "-m", "services.ledger.provision"]
+    assert config["services"]["ledger-admin"]["command"] == ["python", "-m", "services.ledger.admin"]
 
 
 def test_every_variable_given_to_a_service_is_one_the_code_reads(config: dict[str, Any]) -> None:
     known = variables_read_by_the_code()
-    for name in (*SERVICES, "ledger-provision"):
+    for name in (*SERVICES, "ledger-provision", "ledger-admin"):
         unknown = set(config["services"][name]["environment"]) - known - NOT_OURS
         assert not unknown, f"{name}: variables no code reads (misspelt?): {sorted(unknown)}"
 
@@ -95,15 +96,20 @@ def test_the_topic_is_created_with_one_partition_kept_for_ever(config: dict[str,
     }
 
 
-def test_the_ledger_connects_as_the_restricted_role_and_consumers_use_their_own_schemas(config: dict[str, Any]) -> None:
-    env = {name: config["services"][name]["environment"] for name in SERVICES}
+def test_each_service_connects_as_its_own_restricted_role(config: dict[str, Any]) -> None:
+    env = {name: config["services"][name]["environment"] for name in (*SERVICES, "ledger-provision", "ledger-admin")}
     assert "create_table=false" in env["ledger"]["LEDGER_DATABASE_URL"]
     assert env["ledger"]["LEDGER_DATABASE_URL"].startswith("postgresql://qa_ledger_app:")
-    assert env["projections"]["PROJECTIONS_DATABASE_URL"].endswith("?schema=projections")
-    assert env["notifier"]["NOTIFIER_DATABASE_URL"].endswith("?schema=notifier")
+    assert env["ledger-admin"]["LEDGER_DATABASE_URL"] == env["ledger"]["LEDGER_DATABASE_URL"]
+    assert env["ledger-admin"]["QA_LEDGER_CIPHER_KEY"] == env["ledger"]["QA_LEDGER_CIPHER_KEY"]
+    provision = env["ledger-provision"]
+    for consumer in ("projections", "notifier"):
+        role, password = provision[f"{consumer.upper()}_DB_ROLE"], provision[f"{consumer.upper()}_DB_PASSWORD"]
+        url = env[consumer][f"{consumer.upper()}_DATABASE_URL"]
+        assert url.startswith(f"postgresql://{role}:{password}@") and url.endswith(f"?schema={consumer}")
     assert env["notifier"]["SMTP_HOST"] == "mailpit"
     assert env["notifier"]["QA_LEDGER_URL"] == env["projections"]["QA_LEDGER_URL"] == "http://ledger:8000"
-    assert len({e["QA_LEDGER_JWT_SECRET"] for e in env.values()}) == 1  # one key: tokens work everywhere
+    assert len({env[name]["QA_LEDGER_JWT_SECRET"] for name in SERVICES}) == 1  # one key: tokens work everywhere
 
 
 def test_health_checks_and_start_order(config: dict[str, Any]) -> None:
@@ -120,5 +126,10 @@ def test_health_checks_and_start_order(config: dict[str, Any]) -> None:
     for consumer in ("projections", "notifier"):
         depends = services[consumer]["depends_on"]
         assert depends["ledger"] == {"condition": "service_healthy"}
-        assert depends["consumer-schemas"] == {"condition": "service_completed_successfully"}
+        assert depends["ledger-provision"] == {"condition": "service_completed_successfully"}  # their roles
     assert services["notifier"]["depends_on"]["mailpit"] == {"condition": "service_healthy"}
+    assert services["ledger-admin"]["depends_on"] == {
+        "ledger-provision": {"condition": "service_completed_successfully"}
+    }
+    for name in SERVICES:  # like `make run-distributed`'s supervisor, Docker restarts a crashed service
+        assert services[name]["restart"] == "unless-stopped"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -36,6 +36,7 @@ class Roles:
     ledger: str  # each a connection URL as that role
     projections: str
     notifier: str
+    history: tuple[str, ...] = ()  # the ledger's append-only tables (events, chain), schema-qualified
 
 
 def plain(url: str) -> str:
@@ -73,30 +74,34 @@ def allowed(url: str, statement: str) -> None:
         conn.execute(statement)
 
 
-LEDGER_TABLES = ("public.ledger_events", "public.ledger_events_hashes")
-
-
 @pytest.fixture(scope="module")
 def working(roles: Roles) -> Roles:
     """Each role does its own work first, so the refusals below are refusals, not missing tables."""
     ledger = LedgerApplication(env=eventsourcing_env(roles.ledger))  # the tables exist: provisioning made them
     World(ledger).register_everyone()
     assert (ledger.recorder.max_notification_id() or 0) > 0
+    history = tuple(f"public.{table}" for table in ledger.recorder.append_only_tables)  # type: ignore[attr-defined]
+    assert "public.ledger_events" in history and len(history) >= 2  # the events and their hash chain
     ledger.close()
     build_projections(roles.projections).db.close()  # the consumers create their tables as their own roles
     build_notifier(roles.notifier, [], None).store.close()
-    return roles
+    return replace(roles, history=history)
 
 
 def test_each_consumer_writes_its_own_tables(working: Roles) -> None:
     allowed(working.projections, "UPDATE projections.proj_tracking SET position = position")
     allowed(working.notifier, "UPDATE notifier.notifier_position SET position = position")
+    # A blue/green rebuild builds beside the live schema and moves its tables in: no CREATE on the database.
+    allowed(working.projections, "CREATE TABLE projections_rebuild.proj_tracking (LIKE projections.proj_tracking)")
+    allowed(working.projections, "ALTER TABLE projections_rebuild.proj_tracking RENAME TO proj_tracking_built")
+    allowed(working.projections, "ALTER TABLE projections_rebuild.proj_tracking_built SET SCHEMA projections")
+    allowed(working.projections, "DROP TABLE projections.proj_tracking_built")
 
 
 @pytest.mark.parametrize("consumer", ["projections", "notifier"])
 def test_a_consumer_role_cannot_touch_the_ledger(working: Roles, consumer: str) -> None:
     url = getattr(working, consumer)
-    for table in LEDGER_TABLES:
+    for table in working.history:
         refused(url, f"SELECT * FROM {table} LIMIT 1")
         refused(url, f"INSERT INTO {table} DEFAULT VALUES")
         refused(url, f"DELETE FROM {table}")
@@ -109,12 +114,14 @@ def test_a_consumer_role_cannot_touch_the_ledger(working: Roles, consumer: str) 
 def test_a_consumer_role_cannot_touch_the_other_consumer(working: Roles) -> None:
     refused(working.projections, "SELECT * FROM notifier.notifier_position")
     refused(working.projections, "CREATE TABLE notifier.planted (x int)")
+    refused(working.projections, "CREATE TABLE notifier_rebuild.planted (x int)")
     refused(working.notifier, "SELECT * FROM projections.proj_tracking")
     refused(working.notifier, "DELETE FROM projections.proj_tracking")
+    refused(working.notifier, "CREATE TABLE projections_rebuild.planted (x int)")
 
 
 def test_the_ledger_role_cannot_edit_history_nor_touch_the_consumers(working: Roles) -> None:
-    for table in LEDGER_TABLES:
+    for table in working.history:
         refused(working.ledger, f"TRUNCATE {table}")
         refused(working.ledger, f"DROP TABLE {table}")
     refused(working.ledger, "DELETE FROM public.ledger_events")

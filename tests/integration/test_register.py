@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
+from schemas.integrity import contract_name
 from schemas.vocabulary import Role
 from services.ledger import commands as c
 from services.ledger.application import Actor, LedgerApplication
@@ -222,6 +223,17 @@ class TestTheRegisterAuthorises:
         # A member of staff cannot read as an inspector unless the register says they are one.
         assert client.get("/v1/events", headers=auth("aud.soc", "inspector")).status_code == 403
 
+    def test_an_inspector_the_register_holds_is_held_to_it(
+        self, client: TestClient, auth: Auth, world: World, clock: Clock
+    ) -> None:
+        qa = auth("qa.manager", "qa_manager")
+        inspector = staff_body("insp.ruth", "inspector", team="Ofsted", area="safeguarding_quality_review")
+        assert client.post("/v1/staff", json=inspector, headers=qa).status_code == 201
+        assert client.get("/v1/events", headers=auth("insp.ruth", "inspector")).status_code == 200
+        leaving = c.RecordStaffLeaving(left_on=clock.today, reason="Inspection finished")
+        world.ledger.record_staff_leaving(world.qa, "insp.ruth", leaving, NO_KEY)
+        assert client.get("/v1/events", headers=auth("insp.ruth", "inspector")).status_code == 403
+
 
 class TestServiceTokens:
     def receipt(self, client: TestClient, auth: Auth, world: World, **overrides: Any) -> dict[str, Any]:
@@ -310,7 +322,7 @@ class TestBootstrap:
         outcome = ledger.bootstrap_qa_manager("ops.admin", self.first_qa_manager())
         assert outcome.status_code == 201
         event = last_event(client, auth, outcome.body["id"], reader="qa.first")
-        assert event["type"] == "StaffMemberRegistered"
+        assert contract_name(event["type"]) == "StaffMemberRegistered"
         assert (event["actorid"], event["actorrole"]) == ("ops.admin", "operator")
         assert event["data"]["roles"] == ["qa_manager"]
 
@@ -340,7 +352,7 @@ class TestBootstrap:
         assert outcome.status_code == 200
         psw = Actor(id="psw.one", roles=frozenset({Role.QA_MANAGER}))
         event = ledger.read_stream(psw, UUID(outcome.body["id"]))[-1]
-        assert event.type == "StaffRoleChanged" and set(event.data["roles"]) == {
+        assert event.contract == "StaffRoleChanged" and set(event.data["roles"]) == {
             "principal_social_worker",
             "qa_manager",
         }

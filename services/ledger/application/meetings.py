@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from schemas.integrity import contract_name
 from schemas.vocabulary import MeetingKind, Role
 from services.ledger.application.core import Actor, CommandContext, Decision, LedgerCore, Outcome
 from services.ledger.domain import AuditCycle, Meeting, NotificationReceipt
@@ -92,9 +93,9 @@ class MeetingUseCases(LedgerCore):
         )
         if cause is None or cause.topic not in PUBLISHED_TOPICS:
             raise InvalidCommand("cause_event_id", "is not a published event of cause_aggregate_id in the ledger")
-        contract_name = cause.topic.rsplit(".", 1)[-1]
-        # Subscribers may see the type with a deployment prefix (uk.gov.….AuditAllocated): compare the name.
-        if cmd.cause_event_type.rsplit(".", 1)[-1] != contract_name:
-            raise InvalidCommand("cause_event_type", f"the cause event is a {contract_name}")
+        name = cause.topic.rsplit(".", 1)[-1]  # the event class is named as its contract
+        # The notifier may give the published type (with the deployment's prefix) or the contract name.
+        if contract_name(cmd.cause_event_type) != name:
+            raise InvalidCommand("cause_event_type", f"the cause event is a {name}")
         if self.register.member(cmd.recipient_id) is None:
             raise InvalidCommand("recipient_id", f"'{cmd.recipient_id}' is not in the staff register")

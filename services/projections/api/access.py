@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from schemas.vocabulary import Role
+from services.platform.authority import Registration, authorise
 from services.platform.problems import PermissionDenied
 from services.projections.queries.common import Audience
 from services.projections.queries.registers import Visibility
@@ -87,20 +88,23 @@ class Scope:
         return self.everything or bool(self.areas) or bool(self.teams)
 
 
-def scope_of(principal: Principal, tx: Tx) -> Scope:
-    roles = principal.roles
+def scope_of(principal: Principal, tx: Tx, today: date) -> Scope:
+    """The same rule as the ledger's (services/platform/authority.py): the token says who, the staff
+    register (here its read model) says which roles they read in now, and where (team, area)."""
     staff = tx.one("SELECT team, service_area, roles, left_on FROM proj_staff WHERE staff_id = ?", (principal.subject,))
-    # The token's roles are what the caller may act as; the staff record says where (team, area).
-    active = staff is not None and staff["left_on"] is None
-    area = frozenset({staff["service_area"]}) if active and staff else frozenset()
-    team = frozenset({staff["team"]}) if active and staff else frozenset()
-    staff_roles = set(json.loads(staff["roles"])) if staff else set()
+    registration = None
+    if staff is not None:
+        left_on = date.fromisoformat(staff["left_on"]) if staff["left_on"] else None
+        registration = Registration.of(json.loads(staff["roles"]), left_on)
+    roles = authorise(principal.subject, principal.roles, registration, today).roles
+    area = frozenset({staff["service_area"]}) if staff and roles else frozenset()
+    team = frozenset({staff["team"]}) if staff and roles else frozenset()
     return Scope(
         subject=principal.subject,
         roles=roles,
         everything=bool(roles & READ_EVERYTHING),
-        areas=area if roles & READ_SERVICE_AREA and staff_roles & {r.value for r in READ_SERVICE_AREA} else frozenset(),
-        teams=team if roles & READ_TEAM and Role.TEAM_MANAGER.value in staff_roles else frozenset(),
+        areas=area if roles & READ_SERVICE_AREA else frozenset(),
+        teams=team if roles & READ_TEAM else frozenset(),
         own_audits=bool(roles & READ_OWN_AUDITS),
     )
 

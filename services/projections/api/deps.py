@@ -25,7 +25,7 @@ ProjectionsDep = Annotated["Projections", Depends(get_projections)]
 def get_scope(principal: PrincipalDep, request: Request) -> Scope:
     projections = get_projections(request)
     with projections.db.snapshot() as tx:
-        return scope_of(principal, tx)
+        return scope_of(principal, tx, projections.today())
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]
