@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from starlette.datastructures import FormData
@@ -251,7 +251,3 @@ def navigation(request: Request, session: Session | None) -> list[dict[str, Any]
         for text, href, roles in items
         if not roles or session.holds(*roles)
     ]
-
-
-def no_content() -> Response:
-    return Response(status_code=204)
