@@ -199,7 +199,14 @@ def test_an_inspector_finds_a_childs_trail_and_verifies_the_evidence_pack(
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the evidence pack").click()
     with zipfile.ZipFile(download.value.path()) as pack:
-        assert set(pack.namelist()) >= {"README.txt", "trail.json", "trail.csv", "checkpoint.json", "public-key.json"}
+        assert set(pack.namelist()) >= {
+            "README.txt",
+            "trail.json",
+            "trail.csv",
+            "checkpoint.json",
+            "public-key.json",
+            "verify_checkpoint.py",
+        }
         pack.extractall(tmp_path)
     trail = json.loads((tmp_path / "trail.json").read_text())
     assert trail["count"] >= 3
@@ -210,3 +217,10 @@ def test_an_inspector_finds_a_childs_trail_and_verifies_the_evidence_pack(
         cwd=Path(__file__).resolve().parents[2],
     )
     assert verified.returncode == 0 and "all verified" in verified.stdout, verified.stderr
+    signed = subprocess.run([sys.executable, "verify_checkpoint.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert signed.returncode == 0 and "checkpoint signature valid" in signed.stdout, signed.stderr
+    kept = json.loads((tmp_path / "checkpoint.json").read_text())
+    kept["checkpoint"]["position"] += 1  # a checkpoint claiming more history than was signed
+    (tmp_path / "checkpoint.json").write_text(json.dumps(kept))
+    forged = subprocess.run([sys.executable, "verify_checkpoint.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert forged.returncode == 1 and "NOT valid" in forged.stderr
