@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from schemas.notification_rules import GOOD_AUDIT_SHARED, SENT_TO_AD_AND_HOS, ids_of
 from services.projections.projectors.base import Handler, Projector, flag, iso, london_date, utc_text
 from services.projections.projectors.history import Versioned
 
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from schemas import events as e
     from schemas.envelope import EventEnvelope
     from services.projections.store import Tx
+
+# The receipts the read models show, under every id each rule has had: an inadequate audit sent to the
+# AD and HoS (guidance §4), a good or outstanding one shared with the AD, HoS and Service Manager.
+SHOWN_RULES = frozenset({*ids_of(SENT_TO_AD_AND_HOS), *ids_of(GOOD_AUDIT_SHARED)})
 
 AUDITS = Versioned(
     "proj_audits",
@@ -54,17 +59,13 @@ class AuditsProjector(Projector):
                 closed_on TEXT, recorded_at TEXT NOT NULL
             )""",
         **AUDITS.ddl(),
-        # Every audit event's id, so a receipt (which names its cause event) finds its audit.
-        "proj_audit_events": """
-            CREATE TABLE IF NOT EXISTS proj_audit_events (
-                event_id TEXT PRIMARY KEY, audit_id TEXT NOT NULL, type TEXT NOT NULL
-            )""",
-        # The notifier's receipts about audits: who was told, under which rule, when.
+        # The notifier's receipts the read side shows (who was told, under which rule, when); a receipt
+        # finds its audit through its cause event's version, at query time, so applying one needs no read.
         "proj_receipts": """
             CREATE TABLE IF NOT EXISTS proj_receipts (
-                receipt_id TEXT PRIMARY KEY, audit_id TEXT NOT NULL, cause_event_id TEXT NOT NULL,
-                cause_event_type TEXT NOT NULL, rule TEXT NOT NULL, recipient_id TEXT NOT NULL, channel TEXT NOT NULL,
-                delivered_at TEXT NOT NULL, recorded_at TEXT NOT NULL
+                receipt_id TEXT PRIMARY KEY, cause_event_id TEXT NOT NULL, cause_event_type TEXT NOT NULL,
+                rule TEXT NOT NULL, recipient_id TEXT NOT NULL, channel TEXT NOT NULL, delivered_at TEXT NOT NULL,
+                recorded_at TEXT NOT NULL
             )""",
     }
     indexes = (
@@ -74,7 +75,9 @@ class AuditsProjector(Projector):
         "CREATE INDEX IF NOT EXISTS proj_audits_specialist ON proj_audits (specialist_audit_id)",
         "CREATE INDEX IF NOT EXISTS proj_audits_register ON proj_audits (allocated_on, audit_id)",
         "CREATE INDEX IF NOT EXISTS proj_audits_versions_cycle ON proj_audits_versions (cycle_id, audit_id)",
-        "CREATE INDEX IF NOT EXISTS proj_receipts_audit ON proj_receipts (audit_id, rule)",
+        "CREATE INDEX IF NOT EXISTS proj_receipts_cause ON proj_receipts (cause_event_id, rule)",
+        # A receipt names its cause event: the audit's version that event made says which audit.
+        "CREATE INDEX IF NOT EXISTS proj_audits_versions_event ON proj_audits_versions (version_event_id)",
     )
 
     def handlers(self) -> dict[str, Handler]:
@@ -95,13 +98,7 @@ class AuditsProjector(Projector):
     def handle(self, tx: Tx, envelope: EventEnvelope) -> None:
         super().handle(tx, envelope)
         if envelope.aggregatetype == "Audit":
-            audit_id = str(envelope.aggregateid)
-            tx.execute(
-                "INSERT INTO proj_audit_events (event_id, audit_id, type) VALUES (?, ?, ?)"
-                " ON CONFLICT (event_id) DO NOTHING",
-                (str(envelope.id), audit_id, envelope.contract),
-            )
-            AUDITS.keep(tx, envelope, audit_id)
+            AUDITS.keep(tx, envelope, str(envelope.aggregateid))
 
     def cycle_scheduled(self, tx: Tx, env: EventEnvelope, p: e.AuditCycleScheduled) -> None:
         tx.execute(
@@ -262,17 +259,14 @@ class AuditsProjector(Projector):
         )
 
     def notification_delivered(self, tx: Tx, env: EventEnvelope, p: e.NotificationDelivered) -> None:
-        """A receipt about one of an audit's events: the evidence that someone was told (e.g. the AD and HoS)."""
-        cause = tx.one("SELECT audit_id FROM proj_audit_events WHERE event_id = ?", (str(p.cause_event_id),))
-        if cause is None:
+        """A receipt under a rule the read models show: the evidence that someone was told."""
+        if p.rule not in SHOWN_RULES:
             return
         tx.execute(
-            "INSERT INTO proj_receipts (receipt_id, audit_id, cause_event_id, cause_event_type, rule, recipient_id,"
-            " channel, delivered_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (receipt_id) DO NOTHING",
+            "INSERT INTO proj_receipts (receipt_id, cause_event_id, cause_event_type, rule, recipient_id, channel,"
+            " delivered_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (receipt_id) DO NOTHING",
             (
                 str(env.id),
-                cause["audit_id"],
                 str(p.cause_event_id),
                 p.cause_event_type,
                 p.rule,

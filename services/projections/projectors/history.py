@@ -9,6 +9,7 @@ so a rebuild from position 0 writes exactly the same versions and an `as_of` ans
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from services.projections.projectors.base import utc_text
@@ -34,28 +35,33 @@ class Versioned:
     def versions(self) -> str:
         return f"{self.table}_versions"
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(part.split()[0] for part in self.columns.split(",") if part.strip())
+
+    @cached_property
+    def _copy(self) -> str:
+        names = ", ".join(self.names)
+        return (
+            f"INSERT INTO {self.versions} (version_position, version_time, version_event_id, {names})"
+            f" SELECT ?, ?, ?, {names} FROM {self.table} WHERE {self.key} = ?"
+            f" ON CONFLICT ({self.key}, version_position) DO NOTHING"
+        )
 
     def ddl(self) -> dict[str, str]:
         return {
             self.table: f"CREATE TABLE IF NOT EXISTS {self.table} ({self.columns}, PRIMARY KEY ({self.key}))",
             self.versions: (
                 f"CREATE TABLE IF NOT EXISTS {self.versions} (version_position BIGINT NOT NULL,"
-                f" version_time TEXT NOT NULL, {self.columns}, PRIMARY KEY ({self.key}, version_position))"
+                f" version_time TEXT NOT NULL, version_event_id TEXT NOT NULL, {self.columns},"
+                f" PRIMARY KEY ({self.key}, version_position))"
             ),
         }
 
     def keep(self, tx: Tx, envelope: EventEnvelope, key: str) -> None:
-        """Copy the row as this event left it (call once per event, after the handler's writes)."""
-        names = ", ".join(self.names)
-        tx.execute(
-            f"INSERT INTO {self.versions} (version_position, version_time, {names})"
-            f" SELECT ?, ?, {names} FROM {self.table} WHERE {self.key} = ?"
-            f" ON CONFLICT ({self.key}, version_position) DO NOTHING",
-            (envelope.position, utc_text(envelope.time), key),
-        )
+        """Copy the row as this event left it (call once per event, after the handler's writes). The copy
+        names the event, so something that refers to an event (a receipt) finds its row."""
+        tx.execute(self._copy, (envelope.position, utc_text(envelope.time), str(envelope.id), key))
 
     def source(self, known_at: str | None) -> tuple[str, list[Any]]:
         """A FROM item with the table's columns: the current rows, or the rows as known at `known_at`

@@ -33,14 +33,15 @@ def receipts(tx: Tx, audit_ids: list[str], rules: tuple[str, ...], when: PointIn
     for start in range(0, len(audit_ids), 500):  # bounded IN lists
         chunk = audit_ids[start : start + 500]
         sql = (
-            f"SELECT * FROM proj_receipts WHERE audit_id IN ({', '.join('?' for _ in chunk)})"
-            f" AND rule IN ({', '.join('?' for _ in rules)})"
+            "SELECT v.audit_id, r.* FROM proj_receipts r JOIN proj_audits_versions v"
+            " ON v.version_event_id = r.cause_event_id"
+            f" WHERE v.audit_id IN ({', '.join('?' for _ in chunk)}) AND r.rule IN ({', '.join('?' for _ in rules)})"
         )
         params: list[Any] = [*chunk, *rules]
         if when.known_at is not None:
-            sql += " AND recorded_at <= ?"
+            sql += " AND r.recorded_at <= ?"
             params.append(when.known_at)
-        for row in tx.all(sql + " ORDER BY delivered_at, recipient_id", params):
+        for row in tx.all(sql + " ORDER BY r.delivered_at, r.recipient_id", params):
             found[row["audit_id"]].append(row)
     return found
 
