@@ -66,6 +66,7 @@ def receipt(world: World, cause: Any, rule: str, recipient: str) -> None:
         NOTIFIER,
         c.RecordNotificationDelivered(
             cause_event_id=cause.id,
+            cause_aggregate_id=cause.aggregateid,
             cause_event_type=cause.contract,
             rule=rule,
             recipient_id=recipient,

@@ -298,6 +298,7 @@ class TestEffectiveGrade:
                 Actor(id="notifier", roles=frozenset({Role.SERVICE})),
                 c.RecordNotificationDelivered(
                     cause_event_id=graded.id,
+                    cause_aggregate_id=audit_id,
                     cause_event_type="AuditGraded",
                     rule="audit.inadequate.escalate",
                     recipient_id=recipient,

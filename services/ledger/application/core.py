@@ -138,7 +138,8 @@ class LedgerCore(Application[UUID]):
             if role in allowed and role in authority.roles:
                 return role
         wanted = ", ".join(sorted(r.value for r in allowed))
-        raise NotPermitted(f"{command.replace('_', ' ')} needs one of the roles: {wanted}; {authority.why_not}")
+        why = f"; {authority.why_not}" if authority.why_not else ""
+        raise NotPermitted(f"{command.replace('_', ' ')} needs one of the roles: {wanted}{why}")
 
     def holds(self, actor: Actor, *roles: Role) -> bool:
         """Whether the register allows the actor any of these roles now (for scope rules)."""
@@ -243,8 +244,10 @@ class LedgerCore(Application[UUID]):
     def acting_staff(self, actor: Actor) -> StaffMember:
         """The actor's own staff record: scope rules need their team and service area."""
         member, authority = self.authority(actor)
-        if member is None or not authority.roles:
-            raise NotPermitted(f"{authority.why_not}, so has no team or service area to act in")
+        if member is None:
+            raise NotPermitted(f"'{actor.id}' is not in the staff register, so has no team or service area")
+        if not authority.roles:
+            raise NotPermitted(f"{authority.why_not}: no role to act in")
         return member
 
     def exists(self, aggregate_id: UUID) -> bool:
