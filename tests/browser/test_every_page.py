@@ -132,3 +132,22 @@ def test_an_action_owner_notes_progress_and_completes_it(page: Page, site: Site)
     page.get_by_role("button", name="Complete action").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Action completed")
     look_at(page, "actions-after-completion")
+
+
+def test_a_discussion_is_logged_with_the_practitioner_absent_and_the_reason_recorded(page: Page, site: Site) -> None:
+    audit = site.ledger.allocate(site.cycle_id, "aud.mash", "MOS-300003", "Children in Care 1")["id"]
+    site.ledger.submit(audit, "aud.mash", "good", site.today)
+    sign_in(page, site, "tm.cic1")
+    page.goto(f"{site.url}/audits/{audit}")
+    form = page.locator("form[action$='/reflective-discussion']")
+    for part, value in (("day", site.today.day), ("month", site.today.month), ("year", site.today.year)):
+        form.locator(f"#held_on-{part}").fill(str(value))
+    form.get_by_label("Allocated practitioner (staff handle)").fill("sw.cic1")
+    form.locator("#absence-allocated_practitioner-reason").select_option("left_the_service")
+    form.get_by_label("Practitioner's manager (staff handle)").fill("tm.cic1")
+    form.get_by_label("What was discussed and agreed").fill("Discussed with the new allocated worker's manager.")
+    form.get_by_role("button", name="Log discussion").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Reflective case discussion logged")
+    stream = site.api.get("qa.manager", f"/v1/streams/{audit}")
+    held = next(e["data"] for e in stream if e["type"].endswith("ReflectiveDiscussionHeld"))
+    assert "left_the_service" in str(held), held

@@ -72,6 +72,11 @@ LABELS = {
     "participant.allocated_practitioner": "Allocated practitioner",
     "participant.practitioner_manager": "Practitioner's manager",
     "participant.service_manager": "Service Manager",
+    "absences": "Who did not take part",
+    "absence.allocated_practitioner.reason": "Why the allocated practitioner did not take part",
+    "absence.allocated_practitioner.note": "What the other reason was",
+    "absence.practitioner_manager.reason": "Why their manager did not take part",
+    "absence.practitioner_manager.note": "What the other reason was",
     "notes": "What was discussed and agreed",
     "moderated_grade": "Moderated grade",
     "feedback": "Feedback to the auditor",
@@ -251,17 +256,32 @@ async def amend(
 async def reflective_discussion(
     request: Request, audit_id: UUID, site: WebDep, user: UserDep, api: CallerDep, form: FormDep
 ) -> Response:
-    participants = [
-        {"participant_id": handle, "capacity": capacity}
-        for capacity in ("auditor", "allocated_practitioner", "practitioner_manager", "service_manager")
-        for handle in handles(form, f"participant.{capacity}")
-    ]
-    body = {"held_on": day(form, "held_on"), "participants": participants, "notes": text(form, "notes")}
+    participants, absences = [], []
+    for capacity in ("auditor", "allocated_practitioner", "practitioner_manager", "service_manager"):
+        reason = text(form, f"absence.{capacity}.reason")
+        for handle in handles(form, f"participant.{capacity}"):
+            if reason:  # named, but did not take part: the reason is recorded instead (SPEC 7)
+                note = text(form, f"absence.{capacity}.note")
+                absences.append(
+                    compact({"participant_id": handle, "capacity": capacity, "reason": reason, "note": note})
+                )
+            else:
+                participants.append({"participant_id": handle, "capacity": capacity})
+    body = {
+        "held_on": day(form, "held_on"),
+        "participants": participants,
+        "absences": absences,
+        "notes": text(form, "notes"),
+    }
     fields = [
         "held_on",
         "participant.auditor",
         "participant.allocated_practitioner",
+        "absence.allocated_practitioner.reason",
+        "absence.allocated_practitioner.note",
         "participant.practitioner_manager",
+        "absence.practitioner_manager.reason",
+        "absence.practitioner_manager.note",
         "participant.service_manager",
         "notes",
     ]
