@@ -71,7 +71,6 @@ def create_embedded_app(
     mount_notifier(app, ledger, settings, log_feed=LogFeed(read_page(ledger)))
     # The pages answer every other path; with the local dev key they offer the development sign-in.
     mount_web(app, web or WebSettings.from_env(), auth, ledger.today)
-    app.router.on_shutdown.append(ledger.close)  # last: the consumers above read from it until they stop
     return app
 
 

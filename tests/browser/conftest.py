@@ -53,7 +53,9 @@ class Site:
         return self.today - timedelta(days=self.today.weekday())
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread while it is open,
+# so it (and the browser and server) must close before tests outside tests/browser call asyncio.run().
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """QA Ledger as `make run` starts it (ledger, projections, notifier, pages), on SQLite files."""
     data = tmp_path_factory.mktemp("browser-data")
@@ -70,13 +72,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         api.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

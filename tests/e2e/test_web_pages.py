@@ -41,6 +41,7 @@ def web(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
             }
             assert client.post("/v1/staff", json=body, headers=qa).status_code == 201
         yield client
+    app.state.ledger.close()  # its PostgreSQL pool: the app leaves the store open for the next lifespan
 
 
 def headers(sub: str, *roles: str) -> dict[str, str]:
