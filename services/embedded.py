@@ -34,6 +34,7 @@ from services.notifier.wiring import (
 )
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
+from services.platform.operations import watch_consumer
 from services.projections.wiring import mount_projections
 from services.web.app import mount_web
 from services.web.config import WebSettings
@@ -99,6 +100,7 @@ def mount_notifier(app: FastAPI, ledger: LedgerApplication, settings: LedgerSett
     follower = follow_notifier(log_feed, notifier)
     runner = NotifierRunner(notifier, interval=5.0)
     attach_notifier(app, notifier, follower)
+    watch_consumer(app, follower)  # the app's /readyz and /metrics cover the notifier too
     app.state.notifier_runner = runner  # the demo wakes it after moving its simulated calendar
     app.include_router(notifier_router())
     app.router.on_startup += [follower.start, runner.start]

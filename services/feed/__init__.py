@@ -7,7 +7,7 @@ the ledger's relay publishes (distributed mode).
 """
 
 from services.feed.base import Batch, EventFeed, PositionedConsumer
-from services.feed.follower import Follower
+from services.feed.follower import EventNotApplied, Follower, Stall
 from services.feed.log import HttpFeed, LogFeed
 
-__all__ = ["Batch", "EventFeed", "Follower", "HttpFeed", "LogFeed", "PositionedConsumer"]
+__all__ = ["Batch", "EventFeed", "EventNotApplied", "Follower", "HttpFeed", "LogFeed", "PositionedConsumer", "Stall"]

@@ -29,7 +29,18 @@ class EventFeed(Protocol):
         """
         ...
 
+    def head(self) -> int:
+        """The ledger's last published position now, asked of the ledger (not of the transport).
+
+        A rebuild reads until it reaches this; raises `HeadUnavailable` when it cannot be asked.
+        """
+        ...
+
     def close(self) -> None: ...
+
+
+class HeadUnavailable(RuntimeError):
+    """The feed cannot ask the ledger for its head (e.g. a Kafka feed with no ledger URL)."""
 
 
 class PositionedConsumer(Protocol):

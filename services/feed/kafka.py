@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,8 @@ from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from schemas.envelope import KAFKA_TOPIC, EventEnvelope
-from services.feed.base import Batch
+from services.feed.base import Batch, HeadUnavailable
+from services.platform.failures import describe
 
 log = logging.getLogger("qa_ledger.feed.kafka")
 
@@ -32,6 +34,9 @@ CONSUMER_SETTINGS: dict[str, Any] = {
     "max_poll_interval_ms": 3000,
     "fetch_max_wait_ms": 10,
 }
+
+
+LEDGER_HEAD_INTERVAL = 1.0  # seconds between questions to the ledger about its head
 
 
 class TopicMisconfigured(RuntimeError):
@@ -92,9 +97,17 @@ class KafkaFeed:
         *,
         client_id: str | None = None,
         create_topic: bool = True,
+        ledger_head: Callable[[], int] | None = None,
         **consumer_settings: Any,
     ) -> None:
+        """`ledger_head` asks the ledger for its published head (see `services.feed.log.ledger_head`):
+        the topic cannot say what the ledger holds, only what the relay has sent so far. With it, each
+        batch's `head` is the ledger's (asked at most once a second, when a poll brings nothing or
+        before the first answer), and None until the ledger has answered."""
         self.topic = topic
+        self._ledger_head = ledger_head
+        self._ledger_known: int | None = None
+        self._ledger_asked = 0.0
         self.group_id = group_id
         if create_topic:
             ensure_topic(bootstrap_servers, topic)
@@ -123,7 +136,16 @@ class KafkaFeed:
             delivered = self._fetch(after, max_events, timeout)
             self._unacknowledged = delivered
             self._commit()
+            if not delivered or self._ledger_known is None:
+                self._ask_ledger()
             return Batch([d.envelope for d in delivered], self._head_for(after))
+
+    def head(self) -> int:
+        if self._ledger_head is None:
+            raise HeadUnavailable(
+                "a Kafka feed cannot ask the ledger for its head: set QA_LEDGER_URL (and QA_LEDGER_SERVICE_TOKEN)"
+            )
+        return self._ledger_head()
 
     def close(self) -> None:
         with self._lock:
@@ -159,8 +181,8 @@ class KafkaFeed:
                         self._consumer.seek(partition, record.offset)
                         if delivered:
                             return delivered
-                        raise UndecodableRecord(
-                            f"{record.topic}[{record.partition}]@{record.offset} is not an envelope: {exc}"
+                        raise UndecodableRecord(  # described, not quoted: the record may hold personal data
+                            f"{record.topic}[{record.partition}]@{record.offset} is not an envelope: {describe(exc)}"
                         ) from exc
                     self._head = max(self._head or 0, envelope.position)
                     if envelope.position > newest:
@@ -192,5 +214,17 @@ class KafkaFeed:
             # Offsets only save re-reading: positions keep delivery correct, so retry on the next poll.
             log.warning("could not commit offsets for %s: %s", self.group_id, exc)
 
-    def _head_for(self, after: int) -> int:
-        return max(self._head or 0, after)
+    def _ask_ledger(self) -> None:
+        if self._ledger_head is None or time.monotonic() - self._ledger_asked < LEDGER_HEAD_INTERVAL:
+            return
+        self._ledger_asked = time.monotonic()
+        try:
+            self._ledger_known = self._ledger_head()
+        except Exception as exc:  # the topic still works; the head stays as last known
+            log.warning("could not ask the ledger for its head: %s", describe(exc))
+
+    def _head_for(self, after: int) -> int | None:
+        seen = max(self._head or 0, after)
+        if self._ledger_head is None:
+            return seen  # what the topic has shown: all we know without the ledger
+        return None if self._ledger_known is None else max(seen, self._ledger_known)

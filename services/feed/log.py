@@ -42,6 +42,9 @@ class LogFeed:
                 return Batch(envelopes, head)
             self._new.wait(remaining)
 
+    def head(self) -> int:
+        return self._read_page(0, 1)[1]
+
     def close(self) -> None:
         self._new.set()
 
@@ -52,6 +55,11 @@ class HttpFeed:
     def __init__(self, base_url: str, token: str, client: httpx.Client | None = None) -> None:
         self._client = client or httpx.Client(base_url=base_url, timeout=10.0)
         self._headers = {"Authorization": f"Bearer {token}"}
+
+    def head(self) -> int:
+        response = self._client.get("/v1/events", params={"after": 0, "limit": 1}, headers=self._headers)
+        response.raise_for_status()
+        return int(response.json()["head"])
 
     def poll(self, after: int, max_events: int = 500, timeout: float = 0.5) -> Batch:
         response = self._client.get(
@@ -66,3 +74,9 @@ class HttpFeed:
 
     def close(self) -> None:
         self._client.close()
+
+
+def ledger_head(base_url: str, token: str) -> Callable[[], int]:
+    """Ask the ledger's HTTP feed for its head: for a Kafka feed, which cannot tell from the topic
+    what the ledger holds (a rebuild reads up to it; the notifier waits for it before judging)."""
+    return HttpFeed(base_url, token).head

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from services.feed.base import EventFeed
 from services.feed.follower import Follower
-from services.feed.log import HttpFeed
+from services.feed.log import HttpFeed, ledger_head
 from services.feed.logged import LoggedConsumer
 from services.notifier.adapters.receipts import HttpReceiptSink
 from services.notifier.application import Notifier
@@ -32,7 +32,7 @@ from services.notifier.wiring import (
 )
 from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
-from services.platform.operations import DELIVERIES, FOLLOWER_LAG, install_operations
+from services.platform.operations import DELIVERIES, install_operations, watch_consumer
 
 log = logging.getLogger("qa_ledger.notifier")
 
@@ -81,7 +81,14 @@ def feed_from_settings(settings: NotifierSettings) -> EventFeed:
     if settings.kafka_bootstrap_servers:
         from services.feed.kafka import KafkaFeed  # only distributed deployments need kafka-python
 
-        return KafkaFeed(settings.kafka_bootstrap_servers, settings.kafka_topic, settings.kafka_group_id)
+        # The ledger's head (over HTTP) says when the notifier has caught up: the topic cannot.
+        url, token = settings.ledger_url, settings.service_token
+        return KafkaFeed(
+            settings.kafka_bootstrap_servers,
+            settings.kafka_topic,
+            settings.kafka_group_id,
+            ledger_head=ledger_head(url, token) if url and token else None,
+        )
     if not (settings.ledger_url and settings.service_token):
         raise SystemExit(
             "set KAFKA_BOOTSTRAP_SERVERS, or QA_LEDGER_URL and QA_LEDGER_SERVICE_TOKEN, to follow the ledger"
@@ -90,19 +97,10 @@ def feed_from_settings(settings: NotifierSettings) -> EventFeed:
 
 
 def install_notifier_operations(app: FastAPI, notifier: Notifier, follower: Follower, runner: NotifierRunner) -> None:
-    """/healthz, /readyz (store answers, feed polled, scheduler ticking) and /metrics with the lag."""
-
-    def store_ready() -> str | None:
-        notifier.position()  # raises if the store does not answer
-        return None
-
-    def feed_ready() -> str | None:
-        if follower.last_error:
-            return follower.last_error
-        return None if follower.head is not None else "the feed has not answered yet"
-
-    install_operations(app, {"store": store_ready, "feed": feed_ready, "scheduler": lambda: runner.last_error})
-    FOLLOWER_LAG.labels(notifier.name).set_function(lambda: follower.lag or 0)
+    """/healthz, /readyz (store and feed answer, no event stalls the notifier, the scheduler ticks)
+    and /metrics with the lag and any stall."""
+    install_operations(app, {"scheduler": lambda: runner.last_error})
+    watch_consumer(app, follower)
 
 
 def counted(channels: Sequence[Channel], correlations: Correlations) -> list[Channel]:

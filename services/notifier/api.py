@@ -98,6 +98,19 @@ class OutboxCounts(BaseModel):
     receipts_pending: int
 
 
+class ConsumerStall(BaseModel):
+    """The notifier cannot apply the event at `position`: it stops there and retries (docs/operations.md)."""
+
+    status: Literal["stalled"]
+    consumer: str
+    position: int
+    event_type: str
+    error: str
+    error_kind: str
+    since: datetime
+    attempts: int
+
+
 class NotifierStatus(BaseModel):
     consumer: str
     position: int
@@ -106,6 +119,7 @@ class NotifierStatus(BaseModel):
     caught_up: bool
     last_applied_at: datetime | None
     last_error: str | None
+    stalled: ConsumerStall | None
     channels: list[str]
     outbox: OutboxCounts
     dead_letters: list[DeliveryPublic]
@@ -150,6 +164,7 @@ def notifier_status(request: Request, roles: ReaderRolesDep, app: NotifierDep) -
         counts = tx.delivery_counts()
         dead = tx.deliveries(status="dead", limit=50)
     head = follower.head if follower is not None and follower.head is not None else stored_head
+    stall = getattr(follower, "stall", None)
     return NotifierStatus(
         consumer=app.name,
         position=position,
@@ -158,6 +173,7 @@ def notifier_status(request: Request, roles: ReaderRolesDep, app: NotifierDep) -
         caught_up=app.caught_up(),
         last_applied_at=when(updated_at),
         last_error=getattr(follower, "last_error", None),
+        stalled=ConsumerStall.model_validate(stall.as_dict()) if stall is not None else None,
         channels=sorted(app.channels),
         outbox=OutboxCounts(**counts),
         dead_letters=[DeliveryPublic.of(d) for d in dead],

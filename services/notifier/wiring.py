@@ -23,6 +23,7 @@ from services.notifier.adapters.store import NotifierStore
 from services.notifier.application import Notifier, RetryPolicy, utc_now
 from services.platform.auth import AuthSettings, TokenVerifier
 from services.platform.docs import serve_docs_offline
+from services.platform.failures import describe, frames
 from services.platform.http import install_middleware
 from services.platform.problems import install_problem_handlers
 
@@ -70,8 +71,12 @@ def retry_from_settings(settings: NotifierSettings) -> RetryPolicy:
 
 
 class ObservedFeed:
-    """Wraps the feed to notice when a poll came back empty: the notifier has then applied
-    everything there was, and deadlines can be judged without mistaking lag for a missed date."""
+    """Wraps the feed to notice when the notifier has caught up with the ledger: a poll that brought
+    nothing new *and* a position at the ledger's head, as the ledger reports it (LogFeed, HttpFeed; a
+    KafkaFeed asks the ledger, see `ledger_head`). An empty poll alone proves nothing: a Kafka consumer
+    group hands out nothing while it joins. Judging deadlines or sending from a stale read model would
+    call a submitted audit overdue, or send again what a receipt later in the log says was delivered.
+    """
 
     def __init__(self, feed: EventFeed) -> None:
         self.feed = feed
@@ -79,16 +84,14 @@ class ObservedFeed:
 
     def poll(self, after: int, max_events: int = 500, timeout: float = 0.5) -> Batch:
         batch = self.feed.poll(after, max_events, timeout)
-        self.quiet = not batch.envelopes
+        self.quiet = not batch.envelopes and batch.head is not None and after >= batch.head
         return batch
+
+    def head(self) -> int:
+        return self.feed.head()
 
     def close(self) -> None:
         self.feed.close()
-
-    def wake(self) -> None:
-        wake = getattr(self.feed, "wake", None)
-        if wake is not None:
-            wake()
 
 
 def follow_notifier(feed: EventFeed, notifier: Notifier, batch_size: int = 500) -> Follower:
@@ -129,9 +132,9 @@ class NotifierRunner:
             try:
                 self.notifier.tick()
                 self.last_error = None
-            except Exception as exc:  # keep ticking; the status endpoint shows the error
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("notifier tick failed")
+            except Exception as exc:  # keep ticking; /readyz and the status endpoint show the error
+                self.last_error = describe(exc)  # never the message as raised: it may quote personal data
+                log.error("notifier tick failed: %s", self.last_error, extra={"stack": frames(exc)})
             self._wake.wait(self.interval)
             self._wake.clear()
 

@@ -16,7 +16,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in ("correlation_id", "service", "position", "event_type"):
+        for key in ("correlation_id", "service", "position", "event_type", "stack"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:

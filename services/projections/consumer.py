@@ -2,7 +2,7 @@
 
 Each projector tracks its own position in `proj_tracking`, written in the same transaction as its
 rows, so an envelope at or below a projector's position is skipped: replays change nothing, and
-one projector can be rebuilt from position 0 while the others stand still.
+one projector can be rebuilt (blue/green, rebuild.py) while the others stand still.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from services.feed import Batch, EventFeed, Follower
+from services.feed import Batch, EventFeed
 from services.projections.projectors import Projector, all_projectors
 from services.projections.projectors.base import LONDON
+from services.projections.rebuild import rebuild
 from services.projections.store import Database, Tx
 
 if TYPE_CHECKING:
@@ -122,22 +123,17 @@ class Projections:
 
     # --- rebuild ---------------------------------------------------------------------------------
 
-    def reset(self, names: Iterable[str] | None = None) -> None:
-        """Drop the named projectors' tables (all by default) and start them again at position 0."""
-        chosen = set(names) if names is not None else {p.name for p in self.projectors}
-        unknown = chosen - {p.name for p in self.projectors}
+    def chosen(self, names: Iterable[str] | None = None) -> list[Projector]:
+        """The projectors with these names (all by default); an unknown name is an error."""
+        wanted = set(names) if names is not None else {p.name for p in self.projectors}
+        unknown = wanted - {p.name for p in self.projectors}
         if unknown:
             raise ValueError(f"unknown projections: {sorted(unknown)}")
-        with self.db.transaction() as tx:
-            for projector in self.projectors:
-                if projector.name in chosen:
-                    self._drop(tx, projector)
-        self.create_tables()
+        return [p for p in self.projectors if p.name in wanted]
 
-    def rebuild(self, feed: EventFeed, names: Iterable[str] | None = None, batch_size: int = 500) -> int:
-        """Replay the whole feed from position 0 into fresh tables; returns the position reached."""
-        self.reset(names)
-        Follower(feed, self, batch_size=batch_size).catch_up()
-        position = self.position()
-        log.info("rebuilt projections up to position %s", position)
-        return position
+    def rebuild(
+        self, feed: EventFeed, names: Iterable[str] | None = None, batch_size: int = 500, patience: float = 60.0
+    ) -> int:
+        """Replay the feed from position 0 beside the live tables, then swap them in (blue/green, see
+        rebuild.py); returns the position the rebuilt models were swapped in at."""
+        return rebuild(self, feed, names, batch_size=batch_size, patience=patience).position

@@ -87,10 +87,11 @@ class Database:
         self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
         self._sqlite_path: str | None = None
         self._write_lock = threading.Lock()  # one SQLite writer at a time inside this process
+        self._schema: str | None = None
         if self.postgres:
-            schema = parse_qs(parsed.query).get("schema", [None])[0]
+            self._schema = parse_qs(parsed.query).get("schema", [None])[0]
             dsn = urlunparse(parsed._replace(query=""))
-            options = f"-c search_path={schema}" if schema else None
+            options = f"-c search_path={self._schema}" if self._schema else None
             self._pool = psycopg2.pool.ThreadedConnectionPool(1, 8, dsn, options=options)
         elif parsed.scheme == "sqlite":
             if parsed.path in ("", "/", "/:memory:"):
@@ -102,6 +103,29 @@ class Database:
                 conn.execute("PRAGMA journal_mode=WAL")
         else:
             raise ValueError(f"unsupported PROJECTIONS_DATABASE_URL scheme {parsed.scheme!r}")
+
+    @property
+    def sqlite_path(self) -> str | None:
+        return self._sqlite_path
+
+    def current_schema(self) -> str:
+        """PostgreSQL: the schema the tables live in (`?schema=`, else the server's default)."""
+        if self._schema is None:
+            with self.snapshot() as tx:
+                self._schema = str(tx.scalar("SELECT current_schema()"))
+        return self._schema
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A raw pooled PostgreSQL connection (autocommit), e.g. to hold a session lock."""
+        assert self._pool is not None, "PostgreSQL only"
+        conn = self._pool.getconn()
+        try:
+            conn.autocommit = True
+            yield conn
+        finally:
+            conn.autocommit = False
+            self._pool.putconn(conn)
 
     @contextmanager
     def _sqlite(self) -> Iterator[sqlite3.Connection]:

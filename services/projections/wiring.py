@@ -17,6 +17,7 @@ from services.feed.log import ReadPage
 from services.platform.auth import AuthSettings, TokenVerifier
 from services.platform.docs import serve_docs_offline
 from services.platform.http import install_middleware
+from services.platform.operations import watch_consumer
 from services.platform.problems import PermissionDenied, install_problem_handlers, problem
 from services.projections.api.routes import actions, cycles, programme, registers, reports, status, trails
 from services.projections.consumer import Projections, london_today
@@ -76,7 +77,9 @@ def mount_projections(
     feed = LogFeed(read_page)
     if wake_hooks is not None:
         wake_hooks.append(feed.wake)
-    attach_projections(app, projections, Follower(feed, projections))
+    follower = Follower(feed, projections)
+    attach_projections(app, projections, follower)
+    watch_consumer(app, follower)  # the app's /readyz and /metrics cover the read models too
     app.include_router(projections_router())
     return projections
 

@@ -412,3 +412,12 @@ def test_the_head_of_service_of_the_auditor_reads_their_auditors_audit(
     # "Heads of Service ensure their auditors complete their audits": they follow an audit of another area's case.
     audit = world.allocate(world.cycle(), auditor="aud.mash", child_ref="MOS-535353")
     assert client.get(f"/v1/audits/{audit}", headers=auth("hos.mash", "head_of_service")).status_code == 200
+
+
+def test_reading_an_audit_is_scoped_by_the_register_not_the_tokens_claim(
+    client: TestClient, auth: Auth, world: World
+) -> None:
+    audit = world.allocate(world.cycle(), auditor="aud.soc", child_ref="MOS-545454")
+    # An auditor whose token claims qa_manager reads no more than the register allows them.
+    r = client.get(f"/v1/audits/{audit}", headers=auth("aud.mash", "qa_manager", "auditor"))
+    assert r.status_code == 403, r.text

@@ -7,21 +7,17 @@ token, and must produce exactly the tables an in-process replay produces.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from services.ledger.api.app import create_app
 from services.ledger.application import LedgerApplication
 from services.projections.wiring import build_projections
 from tests.conftest import TEST_AUTH, Clock, bearer
+from tests.support.ledger_server import serve_ledger
 from tests.support.projections import busy_department, ledger_feed, projections_url, table_dump
 from tests.support.world import World
 
@@ -30,21 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def ledger_url(ledger: LedgerApplication) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(ledger, TEST_AUTH), host="127.0.0.1", port=port, log_config=None, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the ledger did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serve_ledger(ledger, TEST_AUTH) as url:
+        yield url
 
 
 def test_rebuild_command_replays_the_http_feed_into_fresh_tables(

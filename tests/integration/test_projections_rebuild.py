@@ -84,16 +84,6 @@ def test_a_rebuild_from_zero_equals_the_live_read_models(
     assert query_dump(fresh, as_of) == live_queries
     assert table_dump(fresh) == live_tables
 
-    followed.rebuild(ledger_feed(world.ledger))  # in place: drop, recreate, replay
+    followed.rebuild(ledger_feed(world.ledger))  # over live models: built beside them, then swapped in
     assert query_dump(followed, as_of) == live_queries
     assert table_dump(followed) == live_tables
-
-
-def test_one_projection_can_be_rebuilt_alone(followed: Projections, world: World, clock: Clock) -> None:
-    before = table_dump(followed)
-    followed.reset(["trails"])
-    assert followed.position() == 0 and followed.positions()["audits"] > 0
-    Follower(ledger_feed(world.ledger), followed).catch_up()
-    assert table_dump(followed) == before
-    with pytest.raises(ValueError, match="unknown projections"):
-        followed.reset(["nonsense"])

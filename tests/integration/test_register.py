@@ -21,7 +21,7 @@ from services.ledger import commands as c
 from services.ledger.application import Actor, LedgerApplication
 from services.ledger.domain.errors import InvalidCommand, StateConflict
 from tests.conftest import Clock
-from tests.support.world import NO_KEY, SOC, World, actor
+from tests.support.world import NO_KEY, SOC, World
 
 Auth = Callable[..., dict[str, str]]
 
@@ -86,16 +86,11 @@ class TestTheRegisterAuthorises:
     def test_an_unregistered_subject_claiming_assistant_director_is_refused(
         self, client: TestClient, auth: Auth, world: World, appended: Callable[[], int]
     ) -> None:
-        adqa = c.RecordMeeting(
-            kind="adqa",
-            focus="service_overview",
-            cycle_id=world.cycle(),
-            held_on=world.today,
-            attendee_ids=["ad.one", "hos.soc", "qa.manager"],
-            reports=[{"presenter_id": "hos.soc", "service_area": SOC, "strengths": "s", "challenges": "c"}],
-        )
-        meeting = world.ledger.record_meeting(actor("ad.one"), adqa, NO_KEY).body["id"]
-        request = {"topic": "Neglect", "rationale": "Rising referrals", "meeting_id": meeting}
+        request = {
+            "topic": "Neglect",
+            "rationale": "Rising referrals",
+            "meeting_id": str(world.adqa_meeting(world.cycle())),
+        }
         base = appended()
         r = client.post("/v1/programme/thematic-requests", json=request, headers=auth("mallory", "assistant_director"))
         assert r.status_code == 403 and "not in the staff register" in r.json()["detail"]

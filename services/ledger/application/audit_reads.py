@@ -37,12 +37,15 @@ class AuditQueries(LedgerCore):
         return audit_state(audit, self.today())
 
     def check_reader_scope(self, actor: Actor, audit: Audit) -> None:
-        roles = actor.roles
+        """By the roles the staff register allows the reader now (a token's claim only narrows them)."""
+        me, authority = self.authority(actor)
+        roles = authority.roles
         if roles & READ_EVERYTHING:
             return
         if roles & READ_OWN_AUDITS and actor.id == audit.auditor_id:
             return
-        me = self.acting_staff(actor)
+        if me is None:
+            raise NotPermitted(authority.why_not)
         if roles & READ_SERVICE_AREA and me.area in (audit.case_service_area, audit.auditor_service_area):
             return
         if Role.TEAM_MANAGER in roles and me.team == audit.case_team:

@@ -16,7 +16,8 @@ router = APIRouter(prefix="/projections", tags=["operations"])
     "/status",
     summary="Position and lag of each read model",
     description="Each projection's last applied ledger position and its lag behind the ledger head (as last seen "
-    "by the follower; null before the first poll).",
+    "by the follower; null before the first poll). `stalled` names the position, event type and error when the "
+    "read models cannot apply an event (they stop there and retry; see docs/operations.md).",
     responses={
         200: {
             "content": {
@@ -27,6 +28,7 @@ router = APIRouter(prefix="/projections", tags=["operations"])
                         "lag": 2,
                         "following": True,
                         "last_error": None,
+                        "stalled": None,
                         "projections": [
                             {
                                 "name": "audits",
@@ -52,6 +54,7 @@ def get_status(request: Request, projections: ProjectionsDep, scope: ScopeDep) -
         "lag": follower.lag if follower is not None else None,
         "following": follower is not None,
         "last_error": follower.last_error if follower is not None else None,
+        "stalled": follower.stall.as_dict() if follower is not None and follower.stall is not None else None,
         "projections": [
             {
                 "name": name,
