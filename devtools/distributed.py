@@ -8,6 +8,7 @@ writing .eml files, and the three services as separate processes, configured onl
     ledger       python -m services.ledger        API + relay to Kafka          :8000
     projections  python -m services.projections   read models from Kafka        :8001
     notifier     python -m services.notifier      e-mail from Kafka, receipts   :8002
+    web          python -m services.web           the pages, over the APIs      :8003
 
 It waits for each /readyz, prints the URLs and a token command, then supervises: a service that exits
 is restarted with backoff (`Supervisor`). Ctrl-C or SIGTERM stops everything. `ServiceProcess`,
@@ -156,10 +157,11 @@ class Topology:
     ledger: ServiceProcess
     projections: ServiceProcess
     notifier: ServiceProcess
+    web: ServiceProcess | None = None  # the pages; `make run-distributed` starts them, tests may not
 
     @property
     def services(self) -> list[ServiceProcess]:
-        return [self.ledger, self.projections, self.notifier]
+        return [self.ledger, self.projections, self.notifier, *([self.web] if self.web else [])]
 
     def start(self, timeout: float = 60.0) -> Topology:
         """The ledger first (it creates the topic and publishes), then both consumers together."""
@@ -168,9 +170,13 @@ class Topology:
         self.notifier.start()
         self.projections.wait_ready(timeout)
         self.notifier.wait_ready(timeout)
+        if self.web is not None:
+            self.web.start().wait_ready(timeout)
         return self
 
     def stop(self) -> None:
+        if self.web is not None:
+            self.web.stop()
         for service in (self.notifier, self.projections, self.ledger):  # consumers before their source
             service.stop()
 
@@ -274,6 +280,7 @@ def service_topology(
     topic: str | None = None,
     group_suffix: str = "",
     extra_env: dict[str, str] | None = None,
+    web_port: int | None = None,
 ) -> Topology:
     """The three services' environments: the only configuration they get."""
     base = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
@@ -326,7 +333,23 @@ def service_topology(
         },
         logs / "notifier.log",
     )
-    return Topology(ledger, projections, notifier)
+    web = (
+        ServiceProcess(
+            "web",
+            "services.web",
+            web_port,
+            {
+                **base,
+                "QA_LEDGER_URL": ledger.url,
+                "QA_LEDGER_PROJECTIONS_URL": projections.url,
+                "QA_LEDGER_NOTIFIER_URL": notifier.url,
+            },
+            logs / "web.log",
+        )
+        if web_port
+        else None
+    )
+    return Topology(ledger, projections, notifier, web)
 
 
 @contextlib.contextmanager
@@ -369,6 +392,7 @@ def banner(topology: Topology, bootstrap: str, database: str, catcher: SmtpCatch
             f"  ledger       {topology.ledger.url}/docs     (relay: /v1/relay/status, metrics: /metrics)",
             f"  projections  {topology.projections.url}/docs",
             f"  notifier     {topology.notifier.url}/docs",
+            *([f"  pages        {topology.web.url}/sign-in   (development sign-in)"] if topology.web else []),
             f"  e-mail       SMTP {catcher.host}:{catcher.port} -> {catcher.directory}/*.eml",
             f"  logs         {data_dir / 'logs'}/{{ledger,projections,notifier}}.log (JSON, with correlation ids)",
             f"  first time:  the first QA Manager (the operator's command):\n    {admin_command(topology.ledger)}",
@@ -423,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
                 data_dir=data_dir,
                 jwt_secret=jwt_secret,
                 ports=(ports[0], ports[1], ports[2]),
+                web_port=ports[2] + 1,
             )
             try:  # the services stop before the broker they read from
                 topology.start()

@@ -36,12 +36,17 @@ from services.platform.auth import AuthSettings
 from services.platform.logs import configure_logging
 from services.platform.operations import watch_consumer
 from services.projections.wiring import mount_projections
+from services.web.app import mount_web
+from services.web.config import WebSettings
 
 log = logging.getLogger("qa_ledger.embedded")
 
 
 def create_embedded_app(
-    settings: LedgerSettings, auth: AuthSettings, clock: Callable[[], date] | None = None
+    settings: LedgerSettings,
+    auth: AuthSettings,
+    clock: Callable[[], date] | None = None,
+    web: WebSettings | None = None,
 ) -> FastAPI:
     """`clock` (default: today in London) is what day the ledger, the read models and the notifier's
     deadline rules believe it is; `make demo` passes a simulated calendar to play 8 weeks in a minute."""
@@ -65,6 +70,8 @@ def create_embedded_app(
     if clock is not None:
         projections.today = clock
     mount_notifier(app, ledger, settings, log_feed=LogFeed(read_page(ledger)))
+    # The pages answer every other path; with the local dev key they offer the development sign-in.
+    mount_web(app, web or WebSettings.from_env(), auth, ledger.today)
     return app
 
 
@@ -122,6 +129,7 @@ def main() -> None:
     log.info("QA Ledger on http://%s:%s (OpenAPI at /docs)", settings.host, settings.port)
     if hint := bootstrap_hint(app.state.ledger):
         print(f"\n{hint}\n", flush=True)
+    print(f"\nQA Ledger is starting. Sign in at http://{settings.host}:{settings.port}/sign-in\n", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 
 

@@ -22,6 +22,7 @@ from services.notifier.adapters.database import Database
 from services.notifier.adapters.store import NotifierStore
 from services.notifier.application import Notifier, RetryPolicy, utc_now
 from services.platform.auth import AuthSettings, TokenVerifier
+from services.platform.docs import serve_docs_offline
 from services.platform.failures import describe, frames
 from services.platform.http import install_middleware
 from services.platform.problems import install_problem_handlers
@@ -158,6 +159,7 @@ def create_notifier_app(notifier: Notifier, follower: Follower | None, auth: Aut
         description="Notifications of the audit cycle: who was told what; pending and dead-lettered mail.",
     )
     app.state.verifier = TokenVerifier(auth)
+    serve_docs_offline(app)
     install_middleware(app)
     install_problem_handlers(app, {})
     attach_notifier(app, notifier, follower)

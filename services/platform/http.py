@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.platform.auth import AuthenticationError, Principal, TokenVerifier
+from services.platform.operations import route_template
 from services.platform.problems import problem
 
 log = logging.getLogger("qa_ledger.http")
@@ -92,7 +93,7 @@ class RequestContext:
             log.info(
                 "%s %s -> %s in %.1f ms",
                 scope["method"],
-                scope["path"],
+                route_template(scope),  # never the raw path: it can hold a child's case reference
                 status[0],
                 (time.perf_counter() - started) * 1000,
                 extra={"correlation_id": correlation},

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from services.feed import Follower, LogFeed
 from services.feed.log import ReadPage
 from services.platform.auth import AuthSettings, TokenVerifier
+from services.platform.docs import serve_docs_offline
 from services.platform.http import install_middleware
 from services.platform.operations import watch_consumer
 from services.platform.problems import PermissionDenied, install_problem_handlers, problem
@@ -95,6 +96,7 @@ def create_projections_app(
         "report drafts. Authenticate with a bearer JWT.",
     )
     app.state.verifier = TokenVerifier(auth)
+    serve_docs_offline(app)
     install_middleware(app)
     install_problem_handlers(app, {})
     attach_projections(app, projections, follower, start_follower=start_follower)

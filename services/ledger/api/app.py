@@ -12,6 +12,7 @@ from services.ledger.domain.errors import InvalidCommand, NotFound, NotPermitted
 from services.ledger.envelopes import UnreadableEvent
 from services.ledger.relay import Relay
 from services.platform.auth import AuthSettings, TokenVerifier
+from services.platform.docs import serve_docs_offline
 from services.platform.http import PrincipalDep, install_middleware
 from services.platform.operations import EVENTS_APPENDED, RELAY_LAG, install_operations
 from services.platform.problems import install_problem_handlers
@@ -51,6 +52,7 @@ def attach_ledger(app: FastAPI, ledger: LedgerApplication, auth: AuthSettings) -
     """Wire state, middleware and error handlers; used by the embedded app too."""
     app.state.ledger = ledger
     app.state.verifier = TokenVerifier(auth)
+    serve_docs_offline(app)
     install_middleware(app)
     install_problem_handlers(app, ERRORS)
     install_operations(app, {"event_store": lambda: store_ready(ledger)})
