@@ -31,6 +31,7 @@ from services.platform.operations import install_operations, watch_consumer
 from services.projections.config import ProjectionsSettings
 from services.projections.consumer import Projections
 from services.projections.rebuild import RebuildFailed, rebuild
+from services.projections.store import Database
 from services.projections.wiring import build_projections, create_projections_app
 
 log = logging.getLogger("qa_ledger.projections")
@@ -99,9 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging("projections")
     settings = ProjectionsSettings.from_env()
-    projections = build_projections(settings.database_url)
     if args.command == "rebuild":
-        return run_rebuild(settings, projections, args)
+        # The live tables are not reshaped here: the rebuild replaces them whole at its swap.
+        return run_rebuild(settings, Projections(Database(settings.database_url), reshape=False), args)
+    projections = build_projections(settings.database_url)
     follower = Follower(make_feed(settings), LoggedConsumer(projections))
     app = create_projections_app(projections, follower, AuthSettings.from_env(settings.data_dir))
     install_projection_operations(app, projections, follower)

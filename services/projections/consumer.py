@@ -52,18 +52,25 @@ class Projections:
         db: Database,
         projectors: list[Projector] | None = None,
         today: Callable[[], date] = london_today,
+        *,
+        reshape: bool = True,
     ) -> None:
+        """`reshape=False` leaves the projectors' tables as they are, whatever their shape: a rebuild's
+        view of the live store, which it replaces whole at the swap (a changed projector included)
+        while the running release keeps serving the old ones."""
         self.db = db
         self.projectors = projectors if projectors is not None else all_projectors()
         self.today = today
-        self.create_tables()
+        self.create_tables(reshape=reshape)
 
-    def create_tables(self) -> None:
+    def create_tables(self, *, reshape: bool = True) -> None:
         with self.db.transaction() as tx:
             tx.execute(TRACKING_DDL)
             tx.execute(SCHEMA_DDL)
             tx.execute(TRAIL_READS_DDL)
             tx.execute(TRAIL_READS_INDEX)
+            if not reshape:
+                return
             stored = {row["projection"]: row["fingerprint"] for row in tx.all("SELECT * FROM proj_schema")}
             for projector in self.projectors:
                 current = fingerprint(projector)

@@ -141,8 +141,12 @@ def _swap(
     tables = [table for projector in build.projectors for table in projector.tables]
     every_live_table = [table for projector in live.projectors for table in projector.tables]
     # Every table a reader may touch first, so that no read transaction straddles the swap.
-    every_live_table += ["proj_tracking", "proj_trail_reads"]
+    every_live_table += ["proj_tracking", "proj_schema", "proj_trail_reads"]
     rebuilt = build.positions()
+    with build.db.snapshot() as tx:  # the table definitions the rebuilt rows were written with
+        shapes = [
+            (r["projection"], r["fingerprint"]) for r in tx.all("SELECT projection, fingerprint FROM proj_schema")
+        ]
 
     def guard(tx: Tx) -> None:
         tracked = {
@@ -156,6 +160,12 @@ def _swap(
                 "INSERT INTO proj_tracking (projection, position) VALUES (?, ?)"
                 " ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
                 (name, position),
+            )
+        for name, shape in shapes:
+            tx.execute(
+                "INSERT INTO proj_schema (projection, fingerprint) VALUES (?, ?)"
+                " ON CONFLICT (projection) DO UPDATE SET fingerprint = excluded.fingerprint",
+                (name, shape),
             )
 
     busy_since = time.monotonic()

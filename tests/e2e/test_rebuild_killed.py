@@ -3,7 +3,8 @@
 The live read models are served throughout (a projections app on the live store); the rebuild runs
 as its own process against the same store and is killed once it has applied some, but not all, of
 the ledger's events into its build area. Every live endpoint then answers exactly as before. A second
-rebuild starts clean, completes, and still changes no answer: the live models were already right.
+rebuild over the same transport starts clean, completes, and still changes no answer: the live models
+were already right.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import psycopg2
 import pytest
 from fastapi.testclient import TestClient
 
-from services.feed import Follower
+from services.feed import EventFeed, Follower, HttpFeed
+from services.feed.kafka import KafkaFeed
+from services.feed.log import ledger_head
 from services.ledger.application import LedgerApplication
 from services.ledger.relay import Relay
 from services.projections.consumer import Projections
@@ -59,8 +62,10 @@ def answers(client: TestClient, facts: dict[str, Any], clock: Clock) -> dict[str
     cycle, audit = facts["cycle"], facts["audits"][3]
     paths = [
         f"/v1/cycles/{cycle}/moderation-coverage",
-        f"/v1/cycles/{cycle}/dashboard?as_of={as_of}",
-        f"/v1/actions/outstanding?as_of={as_of}",
+        f"/v1/cycles/{cycle}/dashboard",
+        "/v1/actions/outstanding",
+        f"/v1/cycles/{cycle}/meetings",
+        "/v1/registers/audits",
         f"/v1/audits/{audit}/trail",
         "/v1/children/MOS-900003/trail",
         f"/v1/quotas?month={as_of[:7]}",
@@ -93,6 +98,18 @@ def build_position(live: Projections) -> int:
     except (psycopg2.Error, sqlite3.Error):
         return 0
     return int(row[0] or 0) if row else 0
+
+
+def transport_feed(env: dict[str, str]) -> EventFeed:
+    token = env["QA_LEDGER_SERVICE_TOKEN"]
+    if "KAFKA_BOOTSTRAP_SERVERS" not in env:
+        return HttpFeed(env["QA_LEDGER_URL"], token)
+    return KafkaFeed(
+        env["KAFKA_BOOTSTRAP_SERVERS"],
+        env["KAFKA_TOPIC"],
+        f"rebuild-{uuid.uuid4().hex[:8]}",
+        ledger_head=ledger_head(env["QA_LEDGER_URL"], token),
+    )
 
 
 def rebuild_command(env: dict[str, str], *extra: str) -> list[str]:
@@ -156,11 +173,12 @@ def test_a_rebuild_killed_midway_leaves_the_live_endpoints_as_they_were(
             assert answers(client, facts, clock) == before
             assert table_dump(live) == tables
 
-            done = subprocess.run(
-                rebuild_command(env), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
-            )
-            assert done.returncode == 0, done.stderr
-            assert f"up to position {head}" in done.stdout
+            # The next rebuild (in-process here: the command itself is timed above) starts clean.
+            feed = transport_feed(env)
+            try:
+                assert live.rebuild(feed) == head
+            finally:
+                feed.close()
             assert answers(client, facts, clock) == before
             assert table_dump(live) == tables
     finally:

@@ -12,9 +12,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg2
 import pytest
@@ -22,10 +23,20 @@ import pytest
 from services.feed import Batch, EventNotApplied, Follower, LogFeed
 from services.ledger.application import LedgerApplication
 from services.projections.consumer import Projections
+from services.projections.projectors import all_projectors
 from services.projections.rebuild import RebuildFailed
+from services.projections.store import Database
 from tests.conftest import Clock
+from tests.integration.test_projection_schema import OldMeetingsProjector as OldMeetings
 from tests.support.consumers import POISONS, poisoned_feed
-from tests.support.projections import busy_department, ledger_feed, new_projections, query_dump, table_dump
+from tests.support.projections import (
+    busy_department,
+    ledger_feed,
+    new_projections,
+    projections_url,
+    query_dump,
+    table_dump,
+)
 from tests.support.world import World
 
 
@@ -152,7 +163,9 @@ def test_the_live_models_serve_and_follow_while_a_rebuild_runs(
     def midway() -> None:
         seen["during"] = snapshot(followed, clock)
         # The department keeps working, and the live follower keeps up, beyond the rebuild's target.
-        world.allocate(world.cycle(date(2026, 12, 7), name="Next cycle"), child_ref="MOS-930000")
+        with followed.db.snapshot() as tx:
+            cycle = UUID(tx.scalar("SELECT cycle_id FROM proj_cycles"))
+        world.allocate(cycle, child_ref="MOS-930000")
         Follower(ledger_feed(world.ledger), followed).catch_up()
         seen["followed_to"] = followed.position()
 
@@ -252,3 +265,35 @@ def test_a_reader_across_the_swap_keeps_its_answer(followed: Projections, world:
         reader.close()
     assert second == [first]
     assert followed.position() == world.ledger.feed_page(0, 1).head
+
+
+def test_a_new_release_rebuilds_a_changed_projector_beside_the_old_tables(
+    world: World, database_url: str, tmp_path: Path, clock: Clock
+) -> None:
+    """The release that changed a projector's tables rebuilds while the old release serves: the old
+    tables stay as they are until the swap, and the new release then starts without replaying."""
+    world.adqa_meeting(world.cycle())
+    url = projections_url(database_url, tmp_path, "release")
+    old = Projections(
+        Database(url), projectors=[OldMeetings() if p.name == "meetings" else p for p in all_projectors()]
+    )
+    Follower(ledger_feed(world.ledger), old).catch_up()
+    head = world.ledger.feed_page(0, 1).head
+
+    rebuilding = Projections(Database(url), reshape=False)  # the new release's rebuild command
+    try:
+        # Starting the rebuild dropped nothing: the old release's meetings table is still there, at the head.
+        assert rebuilding.positions()["meetings"] == head
+        assert rebuilding.rebuild(ledger_feed(world.ledger)) == head
+    finally:
+        rebuilding.db.close()
+        old.db.close()
+
+    new = Projections(Database(url))  # the new release starts on tables that already fit
+    try:
+        assert new.positions()["meetings"] == head
+        with new.db.snapshot() as tx:
+            [meeting] = tx.all("SELECT kind, pdl_post_vacant FROM proj_meetings")
+        assert meeting == {"kind": "adqa", "pdl_post_vacant": 0}
+    finally:
+        new.db.close()

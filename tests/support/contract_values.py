@@ -16,6 +16,7 @@ the ledger's 1 MB request limit), after which they take their minimum length.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,12 @@ class Unbounded(AssertionError):
 
 
 class PayloadDrawer:
-    def __init__(self, schema: dict[str, Any]) -> None:
-        self.root = schema
+    """`mode`: "high" takes every maximum (all optional fields, the last day, the largest number),
+    "low" every minimum (only required fields, null where allowed, the first day); "mixed" draws
+    each bound as its minimum, its maximum or between, about a third of the time each."""
+
+    def __init__(self, schema: dict[str, Any], mode: str = "mixed") -> None:
+        self.root, self.mode = schema, mode
         self.budget = BUDGET
 
     def payload(self, draw: st.DrawFn) -> Any:
@@ -60,7 +65,12 @@ class PayloadDrawer:
     def value(self, draw: st.DrawFn, node: dict[str, Any], where: str) -> Any:
         node = self.resolve(node)
         if "anyOf" in node:
-            return self.value(draw, draw(st.sampled_from(node["anyOf"])), where)
+            options = node["anyOf"]
+            if self.mode != "mixed":
+                nulls = [o for o in options if o.get("type") == "null"]
+                others = [o for o in options if o.get("type") != "null"]
+                options = (others or nulls) if self.mode == "high" else (nulls or others)
+            return self.value(draw, draw(st.sampled_from(options)), where)
         if "enum" in node:
             return draw(st.sampled_from(node["enum"]))
         if "const" in node:
@@ -70,12 +80,22 @@ class PayloadDrawer:
             return self.object(draw, node, where)
         if kind == "array":
             count = self.size(draw, node.get("minItems", 0), node.get("maxItems"), f"{where}[]")
+            if self.mode == "high" and count:  # a full list in few draws: one item, repeated
+                before = self.budget
+                first = self.value(draw, node["items"], f"{where}[]")
+                if (before - self.budget) * (count - 1) <= self.budget:
+                    self.budget -= (before - self.budget) * (count - 1)
+                    return [first] * count
+                self.mode = "low"  # past the budget, the rest are the smallest items
+                filler = self.value(draw, node["items"], f"{where}[]")
+                self.mode = "high"
+                return [first] + [filler] * (count - 1)
             return [self.value(draw, node["items"], f"{where}[]") for _ in range(count)]
         if kind == "integer":
             low, high = node.get("minimum", INT32[0]), node.get("maximum", INT32[1])
             if "minimum" not in node or "maximum" not in node:
                 raise Unbounded(f"{where}: an integer needs a minimum and a maximum")
-            return draw(st.sampled_from([low, high]) | st.integers(low, high))
+            return self.edge(draw, low, high, st.integers(low, high))
         if kind == "boolean":
             return draw(st.booleans())
         if kind == "null":
@@ -88,11 +108,16 @@ class PayloadDrawer:
         out: dict[str, Any] = {}
         required = set(node.get("required", ()))
         for name, child in node.get("properties", {}).items():
-            if name in required or draw(st.booleans()):
+            wanted = {"high": True, "low": False}.get(self.mode)
+            if name in required or (draw(st.booleans()) if wanted is None else wanted):
                 out[name] = self.value(draw, child, f"{where}.{name}")
         for pattern, child in node.get("patternProperties", {}).items():
             count = self.size(draw, node.get("minProperties", 0), node.get("maxProperties"), f"{where}{{}}")
-            keys = draw(st.sets(st.from_regex(pattern, fullmatch=True), min_size=count, max_size=count))
+            longest = [f"{n:03d}".ljust(64, "_") for n in range(count)]  # the longest keys, without draws
+            if self.mode == "high" and all(re.fullmatch(pattern, key) for key in longest):
+                keys = set(longest)
+            else:
+                keys = draw(st.sets(st.from_regex(pattern, fullmatch=True), min_size=count, max_size=count))
             out.update({key: self.value(draw, child, f"{where}.{key}") for key in keys})
         return out
 
@@ -101,10 +126,10 @@ class PayloadDrawer:
         if fmt == "uuid":
             return str(draw(st.uuids()))
         if fmt == "date":
-            return draw(edge_dates()).isoformat()
+            return self.edge(draw, FIRST_DAY, LAST_DAY, st.dates(FIRST_DAY, LAST_DAY)).isoformat()
         if fmt == "date-time":
-            day = draw(edge_dates())
-            moment = datetime.combine(day, draw(st.sampled_from([time.min, time.max]) | st.times()), UTC)
+            day = self.edge(draw, FIRST_DAY, LAST_DAY, st.dates(FIRST_DAY, LAST_DAY))
+            moment = datetime.combine(day, self.edge(draw, time.min, time.max, st.times()), UTC)
             return moment.isoformat().replace("+00:00", "Z")
         pattern = node.get("pattern")
         if "maxLength" in node and pattern in (SINGLE_LINE, FREE_TEXT):
@@ -121,11 +146,18 @@ class PayloadDrawer:
     def size(self, draw: st.DrawFn, low: int, high: int | None, where: str, *, text: bool = False) -> int:
         if high is None:
             raise Unbounded(f"{where}: a list or map needs a maximum size")
-        chosen: int = draw(st.sampled_from([low, high]) | st.integers(low, min(high, low + 12)))
+        chosen: int = self.edge(draw, low, high, st.integers(low, min(high, low + 12)))
         if text:  # strings share the payload's budget; past it, they take their minimum
             chosen = chosen if chosen <= self.budget else low
             self.budget -= chosen
         return chosen
+
+    def edge(self, draw: st.DrawFn, low: Any, high: Any, between: st.SearchStrategy[Any]) -> Any:
+        if self.mode == "high":
+            return high
+        if self.mode == "low":
+            return low
+        return draw(st.sampled_from([low, high]) | between)
 
     def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
         if "$ref" not in node:
@@ -136,10 +168,6 @@ class PayloadDrawer:
         return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
 
 
-def edge_dates() -> st.SearchStrategy[date]:
-    return st.sampled_from([FIRST_DAY, LAST_DAY]) | st.dates(FIRST_DAY, LAST_DAY)
-
-
-def payloads(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    drawer = PayloadDrawer(schema)
+def payloads(schema: dict[str, Any], mode: str = "mixed") -> st.SearchStrategy[dict[str, Any]]:
+    drawer = PayloadDrawer(schema, mode)
     return st.composite(lambda draw: drawer.payload(draw))()

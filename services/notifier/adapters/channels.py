@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from services.notifier.ports import DeliveryFailed, OutgoingMessage
+from services.platform.failures import describe
 
 SIGNATURE_HEADER = "X-QA-Ledger-Signature"
 TIMESTAMP_HEADER = "X-QA-Ledger-Timestamp"
@@ -23,6 +24,16 @@ DELIVERY_HEADER = "X-QA-Ledger-Delivery"
 
 
 def email_for(message: OutgoingMessage, sender: str) -> EmailMessage:
+    """The message as an e-mail; DeliveryFailed if it cannot be one (an address e-mail cannot carry:
+    the register holds whatever one-line text it was given), so that one message is retried and
+    dead-lettered rather than stopping the dispatcher for everyone after it."""
+    try:
+        return _email(message, sender)
+    except ValueError as exc:  # UnicodeEncodeError too; described, since it may quote the address
+        raise DeliveryFailed(f"cannot write this message as an e-mail: {describe(exc)}") from exc
+
+
+def _email(message: OutgoingMessage, sender: str) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = formataddr((message.recipient_name, message.recipient_email))
