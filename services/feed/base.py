@@ -36,7 +36,10 @@ class EventFeed(Protocol):
         """
         ...
 
-    def close(self) -> None: ...
+    def close(self, applied: int | None = None) -> None:
+        """Stop reading. `applied`: the consumer's position, so a feed that keeps offsets (Kafka)
+        can commit everything up to it on a clean stop instead of handing it out again."""
+        ...
 
 
 class HeadUnavailable(RuntimeError):

@@ -121,7 +121,12 @@ class Follower:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        self.feed.close()
+        # Let the running poll end (they wait at most about a second) so the consumer's position is
+        # final, and tell the feed: a Kafka feed commits offsets up to it instead of re-reading them.
+        if self._thread:
+            self._thread.join(min(timeout, 1.5))
+        running = self._thread is not None and self._thread.is_alive()
+        self.feed.close(applied=None if running else self.consumer.position())
         if self._thread:
             self._thread.join(timeout)
 

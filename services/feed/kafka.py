@@ -147,10 +147,12 @@ class KafkaFeed:
             )
         return self._ledger_head()
 
-    def close(self) -> None:
+    def close(self, applied: int | None = None) -> None:
         with self._lock:
             if not self._closed:
                 self._closed = True
+                if applied is not None:
+                    self._acknowledge(applied)
                 self._commit()
                 self._consumer.close(autocommit=False)  # leaves the group: the next member joins at once
 

@@ -45,7 +45,7 @@ class LogFeed:
     def head(self) -> int:
         return self._read_page(0, 1)[1]
 
-    def close(self) -> None:
+    def close(self, applied: int | None = None) -> None:
         self._new.set()
 
 
@@ -72,7 +72,7 @@ class HttpFeed:
             time.sleep(min(timeout, 0.5))
         return Batch(envelopes, page["head"])
 
-    def close(self) -> None:
+    def close(self, applied: int | None = None) -> None:
         self._client.close()
 
 

@@ -90,8 +90,8 @@ class ObservedFeed:
     def head(self) -> int:
         return self.feed.head()
 
-    def close(self) -> None:
-        self.feed.close()
+    def close(self, applied: int | None = None) -> None:
+        self.feed.close(applied)
 
 
 def follow_notifier(feed: EventFeed, notifier: Notifier, batch_size: int = 500) -> Follower:

@@ -107,8 +107,8 @@ class Gapless:
     def head(self) -> int:
         return self.feed.head()
 
-    def close(self) -> None:
-        self.feed.close()
+    def close(self, applied: int | None = None) -> None:
+        self.feed.close(applied)
 
 
 def _ask_head(feed: EventFeed) -> int:

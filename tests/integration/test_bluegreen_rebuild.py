@@ -60,8 +60,8 @@ class Watched:
     def head(self) -> int:
         return self.feed.head()  # type: ignore[no-any-return]
 
-    def close(self) -> None:
-        self.feed.close()
+    def close(self, applied: int | None = None) -> None:
+        self.feed.close(applied)
 
 
 @pytest.fixture

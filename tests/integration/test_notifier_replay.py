@@ -44,8 +44,8 @@ class Joining:
     def head(self) -> int:
         return self.feed.head()  # type: ignore[no-any-return]
 
-    def close(self) -> None:
-        self.feed.close()
+    def close(self, applied: int | None = None) -> None:
+        self.feed.close(applied)
 
 
 def overdue_messages(notifier: Any) -> list[Any]:
